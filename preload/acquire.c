@@ -1,0 +1,131 @@
+/* The slow path of an acquisition (see acquire.h): registering the thread,
+ * creating lock and site records, capturing stacks, and recording new
+ * lock-order edges. Runs with t->in_tool set; keeps errno as it found it. */
+#include "acquire.h"
+
+#include <errno.h>
+
+#include "arena.h"
+#include "edges.h"
+#include "stack_depot.h"
+#include "trace_write.h"
+
+static void sort_ids(uint32_t *ids, uint32_t n)
+{
+	/* Insertion sort: held sets are small, and this runs only on misses. */
+	for (uint32_t i = 1; i < n; i++) {
+		uint32_t v = ids[i], j = i;
+		for (; j > 0 && ids[j - 1] > v; j--)
+			ids[j] = ids[j - 1];
+		ids[j] = v;
+	}
+}
+
+/* Records the edges from every held lock to l, if any gains a witness.
+ * *stack is the acquisition's stack, captured here if still missing and
+ * needed. */
+static void record_edges(struct lg_thread *t, struct lg_lock *l, uint8_t mode, uint8_t flags,
+                         struct lg_stack **stack)
+{
+	if (t->scratch_cap < t->depth) {
+		/* Deep nesting: the old buffer stays in the arena. */
+		uint32_t cap = t->held_cap;
+		uint32_t *bigger = lg_arena_alloc(cap * sizeof(uint32_t));
+		if (!bigger)
+			return;
+		t->scratch = bigger;
+		t->scratch_cap = cap;
+	}
+	uint32_t *ids = t->scratch;
+	for (uint32_t i = 0; i < t->depth; i++)
+		ids[i] = t->held[i].lock->id;
+	sort_ids(ids, t->depth);
+	struct lg_edges_news *news = &t->news;
+	lg_edges_record(t->id, l->id, mode, flags, t->held, t->depth, ids, news);
+	if (!news->witnessed && !news->nsummaries)
+		return;
+	if (!*stack)
+		*stack = lg_stack_capture();
+	for (uint32_t i = 0; i < t->depth; i++) {
+		struct lg_held *h = &t->held[i];
+		if (!h->stack)
+			h->stack = lg_stack_call_site(h->site);
+		/* Next time a lock is taken here, capture its whole stack. */
+		bool created;
+		struct lg_site *s = lg_sites_get(h->site, &created);
+		if (s)
+			atomic_store_explicit(&s->nesting, 1, memory_order_relaxed);
+	}
+	if (news->witnessed)
+		lg_trace_write_acquire(t, l, *stack, mode, flags, t->held, t->depth, NULL, 0);
+	for (uint32_t k = 0, at = 0; k < news->nsummaries; k++) {
+		uint32_t n = news->ids[at];
+		lg_trace_write_acquire(t, l, *stack, mode, flags | LG_ACQ_SUMMARY, t->held,
+		                       t->depth, news->ids + at + 1, n);
+		at += 1 + n;
+	}
+}
+
+void lg_acquired_slow(struct lg_thread *t, uintptr_t addr, uintptr_t site, uint8_t kind,
+                      uint8_t mode, uint8_t flags)
+{
+	int saved_errno = errno;
+	lg_thread_register(t);
+	struct lg_held *h = lg_held_find(t, addr);
+	if (h) {
+		h->count++;
+		goto out;
+	}
+	if (t->depth == t->held_cap && !lg_thread_grow_held(t))
+		goto out;
+
+	struct lg_lock *l = t->lock_cache[lg_lock_slot(addr)];
+	if (!l || !lg_lock_live(l, addr)) {
+		l = lg_lock_table_get(addr, kind);
+		if (!l)
+			goto out;
+		t->lock_cache[lg_lock_slot(addr)] = l;
+	}
+
+	struct lg_stack *stack = NULL;
+	if (!atomic_load_explicit(&l->first_stack, memory_order_acquire)) {
+		stack = lg_stack_capture();
+		struct lg_stack *none = NULL;
+		atomic_store_explicit(&l->first_thread, t->id, memory_order_relaxed);
+		atomic_compare_exchange_strong(&l->first_stack, &none, stack);
+	}
+
+	struct lg_site *s = t->site_cache[lg_site_slot(site)];
+	if (!s || s->node.key != site) {
+		bool created;
+		s = lg_sites_get(site, &created);
+		if (s)
+			t->site_cache[lg_site_slot(site)] = s;
+		if (created && !stack)
+			stack = lg_stack_capture();
+	}
+	if (s && atomic_load_explicit(&s->nesting, memory_order_relaxed) && !stack)
+		stack = lg_stack_capture();
+
+	if (t->depth) {
+		uint64_t key = lg_edge_key(t, l, mode, flags);
+		uint64_t *slot = &t->edge_cache[key & (LG_EDGE_CACHE - 1)];
+		if (*slot != key) {
+			record_edges(t, l, mode, flags, &stack);
+			*slot = key;
+		}
+	}
+	lg_held_push(t, l, stack, site, mode, flags);
+out:
+	errno = saved_errno;
+}
+
+void lg_lock_reinit(uintptr_t addr, uint8_t kind, int destroyed)
+{
+	int saved_errno = errno;
+	if (destroyed)
+		lg_lock_table_retire(addr);
+	else
+		lg_lock_table_init_at(addr, kind, lg_stack_capture());
+	errno = saved_errno;
+}

@@ -1,0 +1,121 @@
+/* What happens after a lock was taken and before it is released: the
+ * held-lock stack, lock-order edges, and the decision to capture a stack.
+ *
+ * The fast path (inline, called by every wrapper) touches only the calling
+ * thread's state: a lock-cache hit, a site-cache hit on a site that does not
+ * nest, and, when other locks are held, an edge-cache hit for this exact
+ * (lock, mode, held set). Anything else, including a thread's first call,
+ * goes to lg_acquired_slow. Callers set t->in_tool around both. */
+#ifndef LOCKGRAPH_ACQUIRE_H
+#define LOCKGRAPH_ACQUIRE_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "lock_table.h"
+#include "sites.h"
+#include "table.h"
+#include "thread.h"
+#include "trace_format.h"
+
+#define LG_LIKELY(x)   __builtin_expect(!!(x), 1)
+#define LG_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+void lg_acquired_slow(struct lg_thread *t, uintptr_t addr, uintptr_t site, uint8_t kind,
+                      uint8_t mode, uint8_t flags);
+
+/* Identity of a held lock inside the held-set hash. */
+static inline uint64_t lg_held_key(const struct lg_lock *l, uint8_t mode)
+{
+	return lg_mix64(((uint64_t)l->id << 8) | mode);
+}
+
+/* The edge-cache key of taking l in mode/flags while holding the current
+ * held set; never 0 (an empty slot). */
+static inline uint64_t lg_edge_key(const struct lg_thread *t, const struct lg_lock *l, uint8_t mode,
+                                   uint8_t flags)
+{
+	return lg_mix64(((uint64_t)l->id << 16) ^ ((uint64_t)mode << 8) ^ (flags & LG_ACQ_TRY) ^
+	                t->held_hash) |
+	       1;
+}
+
+static inline unsigned lg_lock_slot(uintptr_t addr)
+{
+	return (unsigned)((addr >> 3) ^ (addr >> 12)) & (LG_LOCK_CACHE - 1);
+}
+
+static inline unsigned lg_site_slot(uintptr_t site)
+{
+	return (unsigned)((site >> 2) ^ (site >> 11)) & (LG_SITE_CACHE - 1);
+}
+
+static inline struct lg_held *lg_held_find(struct lg_thread *t, uintptr_t addr)
+{
+	for (uint32_t i = t->depth; i-- > 0;)
+		if (t->held[i].lock->node.key == addr)
+			return &t->held[i];
+	return 0;
+}
+
+static inline void lg_held_push(struct lg_thread *t, struct lg_lock *l, struct lg_stack *stack,
+                                uintptr_t site, uint8_t mode, uint8_t flags)
+{
+	struct lg_held *h = &t->held[t->depth++];
+	h->lock = l;
+	h->stack = stack;
+	h->site = site;
+	h->count = 1;
+	h->mode = mode;
+	h->flags = flags;
+	t->held_hash ^= lg_held_key(l, mode);
+}
+
+static inline void lg_acquired(uintptr_t addr, uintptr_t site, uint8_t kind, uint8_t mode,
+                               uint8_t flags)
+{
+	struct lg_thread *t = &lg_self;
+	struct lg_lock *l = t->lock_cache[lg_lock_slot(addr)];
+	struct lg_site *s = t->site_cache[lg_site_slot(site)];
+	if (LG_UNLIKELY(!l || !lg_lock_live(l, addr) || !s || s->node.key != site ||
+	                atomic_load_explicit(&s->nesting, memory_order_relaxed) ||
+	                t->depth == t->held_cap))
+		goto slow;
+	if (t->depth) {
+		struct lg_held *h = lg_held_find(t, addr);
+		if (h) { /* a recursive mutex re-entered: not an acquisition */
+			h->count++;
+			return;
+		}
+		uint64_t key = lg_edge_key(t, l, mode, flags);
+		if (t->edge_cache[key & (LG_EDGE_CACHE - 1)] != key)
+			goto slow;
+	}
+	lg_held_push(t, l, 0, site, mode, flags);
+	return;
+slow:
+	lg_acquired_slow(t, addr, site, kind, mode, flags);
+}
+
+/* The thread is about to release the lock at addr. A lock it is not known to
+ * hold (taken before lockgraph started, or by a call lockgraph does not
+ * wrap) is ignored. */
+static inline void lg_releasing(uintptr_t addr)
+{
+	struct lg_thread *t = &lg_self;
+	struct lg_held *h = lg_held_find(t, addr);
+	if (!h)
+		return;
+	if (--h->count)
+		return;
+	t->held_hash ^= lg_held_key(h->lock, h->mode);
+	struct lg_held *end = &t->held[--t->depth];
+	for (; h < end; h++)
+		h[0] = h[1];
+}
+
+/* An init or destroy call: the lock must not be found in this thread's
+ * caches under its old identity. */
+void lg_lock_reinit(uintptr_t addr, uint8_t kind, int destroyed);
+
+#endif

@@ -1,0 +1,54 @@
+/* The lock-order graph as the preload knows it, only to answer "is this
+ * new?" so that the trace records each useful fact once.
+ *
+ * An edge A -> B is witnessed by a thread taking B (in some mode, maybe with
+ * a trylock) while holding a set H of locks, A among them. The reporter needs
+ * several witnesses per edge (two threads taking the same order; a gate lock
+ * held one time but not another), but never one whose held set contains
+ * another's for the same thread and modes: a smaller held set can only make
+ * a deadlock easier to prove. So per (edge, thread, modes, flags) the table
+ * keeps the minimal held sets seen, and a witness is new only when no kept
+ * set is a subset of its own. */
+#ifndef LOCKGRAPH_EDGES_H
+#define LOCKGRAPH_EDGES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Distinct (thread, modes, flags) kept per edge; more is warned about once
+ * in the trace. */
+#define LG_EDGE_MAX_GROUPS 64
+/* Minimal held sets kept per group. One more (a workload that takes an edge
+ * under ever new combinations of other locks) turns the group into a
+ * summary: the intersection of all its held sets, a subset of every real
+ * one, so the reporter may only over-estimate what can deadlock (never
+ * miss it), and a gate lock held every time stays in it. */
+#define LG_EDGE_MAX_SETS 8
+
+struct lg_held;
+
+/* What an acquisition added: whether its own held set is a new witness,
+ * and summary held sets (sorted lock ids, each a subset of the current held
+ * set) to trace as well. The buffer belongs to the caller's thread. */
+struct lg_edges_news {
+	bool witnessed;
+	uint32_t nsummaries;
+	uint32_t *ids; /* nsummaries sets, each its length then its ids */
+	uint32_t used, cap;
+};
+
+bool lg_edges_init(void);
+
+/* Thread `thread` took lock `to` (mode, flags) while holding held[0..n);
+ * held_ids is the sorted set of their lock ids. Fills news (reset here). */
+void lg_edges_record(uint32_t thread, uint32_t to, uint8_t to_mode, uint8_t flags,
+                     const struct lg_held *held, unsigned n, const uint32_t *held_ids,
+                     struct lg_edges_news *news);
+
+uint64_t lg_edges_count(void);
+
+/* In a forked child: forget everything, so the child's own trace records
+ * every edge the child takes. */
+void lg_edges_fork_child(void);
+
+#endif

@@ -1,0 +1,83 @@
+/* The lock table; see lock_table.h. */
+#include "lock_table.h"
+
+#include <pthread.h>
+
+#include "arena.h"
+#include "trace_format.h"
+
+static struct lg_table locks;
+static _Atomic uint32_t next_id;
+
+bool lg_lock_table_init(void)
+{
+	/* 2^20 buckets: 8 MiB of address space, paid for page by page. */
+	return lg_table_init(&locks, 20);
+}
+
+static struct lg_lock *newest(uintptr_t addr)
+{
+	return (struct lg_lock *)lg_table_first(&locks, addr);
+}
+
+/* Caller holds locks.lock. */
+static struct lg_lock *insert(uintptr_t addr, uint8_t kind, struct lg_stack *init_stack)
+{
+	struct lg_lock *prev = newest(addr);
+	struct lg_lock *l = lg_arena_alloc(sizeof(*l));
+	if (!l)
+		return NULL;
+	l->node.key = addr;
+	l->id = atomic_fetch_add(&next_id, 1) + 1;
+	l->generation = prev ? prev->generation + 1 : 0;
+	l->kind = kind;
+	if (init_stack) {
+		l->init_stack = init_stack;
+		l->flags |= LG_LOCK_INITIALIZED;
+	}
+	if (prev)
+		atomic_store_explicit(&prev->dead, 1, memory_order_relaxed);
+	lg_table_insert_locked(&locks, &l->node);
+	return l;
+}
+
+struct lg_lock *lg_lock_table_get(uintptr_t addr, uint8_t kind)
+{
+	struct lg_lock *l = newest(addr);
+	if (l && !atomic_load_explicit(&l->dead, memory_order_relaxed))
+		return l;
+	lg_ilock_lock(&locks.lock);
+	l = newest(addr);
+	if (!l || atomic_load_explicit(&l->dead, memory_order_relaxed))
+		l = insert(addr, kind, NULL);
+	lg_ilock_unlock(&locks.lock);
+	return l;
+}
+
+void lg_lock_table_init_at(uintptr_t addr, uint8_t kind, struct lg_stack *init_stack)
+{
+	lg_ilock_lock(&locks.lock);
+	insert(addr, kind, init_stack);
+	lg_ilock_unlock(&locks.lock);
+}
+
+void lg_lock_table_retire(uintptr_t addr)
+{
+	struct lg_lock *l = newest(addr);
+	if (l)
+		atomic_store_explicit(&l->dead, 1, memory_order_relaxed);
+}
+
+uint64_t lg_lock_table_count(void)
+{
+	return atomic_load(&next_id);
+}
+
+uint16_t lg_lock_kind_size(uint8_t kind)
+{
+	switch ((enum lg_lock_kind)kind) {
+	case LG_LOCK_MUTEX:
+		return sizeof(pthread_mutex_t);
+	}
+	return 0;
+}

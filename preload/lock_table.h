@@ -1,0 +1,50 @@
+/* Lock records: one per lock identity, an address plus a generation. An
+ * init call or a destroy ends a generation, so a freed and reused address
+ * is a new lock. Records are never freed; lookups take no lock. */
+#ifndef LOCKGRAPH_LOCK_TABLE_H
+#define LOCKGRAPH_LOCK_TABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "table.h"
+
+struct lg_stack;
+
+struct lg_lock {
+	struct lg_table_node node; /* key: the lock's address */
+	uint32_t id;               /* trace id, unique in the process */
+	uint32_t generation;
+	_Atomic uint8_t dead; /* destroyed or re-initialized: a newer record rules */
+	uint8_t kind;         /* enum lg_lock_kind */
+	uint8_t flags;        /* enum lg_lock_flags */
+	struct lg_stack *init_stack;
+	struct lg_stack *_Atomic first_stack;
+	_Atomic uint32_t first_thread;
+	uint32_t written_epoch; /* trace lock */
+};
+
+bool lg_lock_table_init(void);
+
+/* The live record for addr, created (as statically initialized) if there
+ * is none. NULL when out of memory. */
+struct lg_lock *lg_lock_table_get(uintptr_t addr, uint8_t kind);
+
+/* An init call at addr: ends the current generation and starts a new one
+ * created at init_stack. */
+void lg_lock_table_init_at(uintptr_t addr, uint8_t kind, struct lg_stack *init_stack);
+
+/* A destroy call at addr: ends the current generation. */
+void lg_lock_table_retire(uintptr_t addr);
+
+uint64_t lg_lock_table_count(void);
+
+/* sizeof the object a lock of this kind lives in. */
+uint16_t lg_lock_kind_size(uint8_t kind);
+
+static inline bool lg_lock_live(const struct lg_lock *l, uintptr_t addr)
+{
+	return l->node.key == addr && !atomic_load_explicit(&l->dead, memory_order_relaxed);
+}
+
+#endif

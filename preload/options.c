@@ -1,0 +1,110 @@
+/* Parsing of LOCKGRAPH_OPTIONS. Runs in the constructor, before the trace is
+ * open, so problems are kept here and written later. No malloc. */
+#include "options.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace_format.h"
+
+struct lg_options lg_opts;
+
+#define MAX_PROBLEMS 4
+static char problems[MAX_PROBLEMS][160];
+static int nproblems;
+
+enum opt_type { OPT_STRING, OPT_INT };
+
+struct opt_def {
+	const char *name;
+	enum opt_type type;
+	void *value;
+	size_t size;  /* OPT_STRING: buffer size */
+	int min, max; /* OPT_INT: accepted range */
+};
+
+static const struct opt_def opt_table[] = {
+        {"out", OPT_STRING, lg_opts.out, sizeof(lg_opts.out), 0, 0},
+        {"run", OPT_STRING, lg_opts.run, sizeof(lg_opts.run), 0, 0},
+        {"max_frames", OPT_INT, &lg_opts.max_frames, 0, 1, LG_TRACE_MAX_FRAMES},
+        {"verbosity", OPT_INT, &lg_opts.verbosity, 0, 0, 2},
+};
+
+static void problem(const char *fmt, const char *a, int alen)
+{
+	if (nproblems < MAX_PROBLEMS)
+		snprintf(problems[nproblems++], sizeof(problems[0]), fmt, alen, a);
+}
+
+static void set_option(const char *key, size_t klen, const char *val, size_t vlen)
+{
+	for (size_t i = 0; i < sizeof(opt_table) / sizeof(opt_table[0]); i++) {
+		const struct opt_def *d = &opt_table[i];
+		if (strlen(d->name) != klen || memcmp(d->name, key, klen) != 0)
+			continue;
+		if (d->type == OPT_STRING) {
+			if (vlen == 0 || vlen >= d->size) {
+				problem("ignoring '%.*s' in LOCKGRAPH_OPTIONS: empty or too long",
+				        key, (int)(klen + 1 + vlen));
+				return;
+			}
+			memcpy(d->value, val, vlen);
+			((char *)d->value)[vlen] = 0;
+			return;
+		}
+		char buf[24];
+		char *end;
+		if (vlen == 0 || vlen >= sizeof(buf))
+			goto bad_int;
+		memcpy(buf, val, vlen);
+		buf[vlen] = 0;
+		long v = strtol(buf, &end, 10);
+		if (*end || v < d->min || v > d->max)
+			goto bad_int;
+		*(int *)d->value = (int)v;
+		return;
+	bad_int:
+		problem("ignoring '%.*s' in LOCKGRAPH_OPTIONS: not a number in range", key,
+		        (int)(klen + 1 + vlen));
+		return;
+	}
+	problem("ignoring unknown option '%.*s' in LOCKGRAPH_OPTIONS", key, (int)klen);
+}
+
+void lg_options_parse(const char *spec)
+{
+	memset(&lg_opts, 0, sizeof(lg_opts));
+	strcpy(lg_opts.out, "lockgraph-out");
+	lg_opts.max_frames = 32;
+	nproblems = 0;
+	if (!spec)
+		return;
+	while (*spec) {
+		const char *end = strchr(spec, ':');
+		size_t len = end ? (size_t)(end - spec) : strlen(spec);
+		const char *eq = memchr(spec, '=', len);
+		if (len == 0) {
+			/* empty entry ("a=1::b=2"): nothing to do */
+		} else if (!eq) {
+			problem("ignoring '%.*s' in LOCKGRAPH_OPTIONS: expected key=value", spec,
+			        (int)len);
+		} else {
+			set_option(spec, (size_t)(eq - spec), eq + 1,
+			           len - (size_t)(eq - spec) - 1);
+		}
+		spec += len;
+		if (*spec == ':')
+			spec++;
+	}
+}
+
+int lg_options_problem_count(void)
+{
+	return nproblems;
+}
+
+const char *lg_options_problem(int i)
+{
+	return problems[i];
+}

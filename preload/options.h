@@ -1,0 +1,26 @@
+/* LOCKGRAPH_OPTIONS: colon-separated key=value pairs, the sanitizers'
+ * convention. Every option is in the table in options.c, which is also what
+ * docs list. A bad entry is warned about once and the default kept. */
+#ifndef LOCKGRAPH_OPTIONS_H
+#define LOCKGRAPH_OPTIONS_H
+
+#include <limits.h>
+
+struct lg_options {
+	char out[PATH_MAX]; /* directory for trace files */
+	char run[64];       /* run id recorded in the trace (set by `lockgraph run`) */
+	int max_frames;     /* frames kept per stack */
+	int verbosity;      /* 0 silent, 1 prints the trace path at exit */
+};
+
+extern struct lg_options lg_opts;
+
+/* Resets to defaults, then applies spec (may be NULL). Problems are kept
+ * and reported by lg_options_report_problems once the trace is open. */
+void lg_options_parse(const char *spec);
+
+/* Number of problems found by the last parse, and the i-th message. */
+int lg_options_problem_count(void);
+const char *lg_options_problem(int i);
+
+#endif

@@ -1,0 +1,106 @@
+/* The stack depot: see stack_depot.h. Lookups are lock-free (table.h); a new
+ * stack first makes sure every module its frames point into is in the
+ * module map (and so in the trace), then is inserted under the depot lock. */
+#define UNW_LOCAL_ONLY
+#include "stack_depot.h"
+
+#include <libunwind.h>
+#include <string.h>
+
+#include "arena.h"
+#include "modules.h"
+#include "options.h"
+#include "trace_format.h"
+
+static struct lg_table depot;
+static _Atomic uint32_t next_id;
+
+bool lg_stack_depot_init(void)
+{
+	return lg_table_init(&depot, 16);
+}
+
+static uint64_t hash_frames(const uint64_t *pcs, unsigned n, unsigned flags)
+{
+	uint64_t h = lg_mix64(n * 2u + flags + 1);
+	for (unsigned i = 0; i < n; i++)
+		h = lg_mix64(h ^ pcs[i]);
+	return h | 1;
+}
+
+static struct lg_stack *find(uint64_t key, const uint64_t *pcs, unsigned n, unsigned flags)
+{
+	for (struct lg_table_node *it = lg_table_first(&depot, key); it; it = lg_table_next(it)) {
+		struct lg_stack *s = (struct lg_stack *)it;
+		if (s->nframes == n && s->flags == flags && memcmp(s->pcs, pcs, n * 8) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+static struct lg_stack *intern(const uint64_t *pcs, unsigned n, unsigned flags)
+{
+	uint64_t key = hash_frames(pcs, n, flags);
+	struct lg_stack *s = find(key, pcs, n, flags);
+	if (s)
+		return s;
+	lg_modules_cover(pcs, n);
+	lg_ilock_lock(&depot.lock);
+	s = find(key, pcs, n, flags);
+	if (!s) {
+		s = lg_arena_alloc(sizeof(*s) + n * sizeof(uint64_t));
+		if (s) {
+			s->node.key = key;
+			s->id = atomic_fetch_add(&next_id, 1) + 1;
+			s->nframes = (uint16_t)n;
+			s->flags = (uint16_t)flags;
+			memcpy(s->pcs, pcs, n * sizeof(uint64_t));
+			lg_table_insert_locked(&depot, &s->node);
+		}
+	}
+	lg_ilock_unlock(&depot.lock);
+	return s;
+}
+
+struct lg_stack *lg_stack_capture(void)
+{
+	/* Room for lockgraph's own frames (skipped below) and libunwind's. */
+	void *raw[LG_TRACE_MAX_FRAMES + 16];
+	int max = lg_opts.max_frames + 16;
+	int n = unw_backtrace(raw, max);
+	if (n <= 0)
+		return NULL;
+	/* Skip the unwinder's own frames (if it reports any), then the run of
+	 * lockgraph's frames: what remains starts at the caller of the
+	 * interposed function, however our own frames were inlined. */
+	int first = 0;
+	while (first < n && first < 8 && !lg_modules_is_self((uintptr_t)raw[first]))
+		first++;
+	if (first == n || first == 8)
+		first = 0;
+	while (first < n && lg_modules_is_self((uintptr_t)raw[first]))
+		first++;
+	unsigned flags = 0;
+	int count = n - first;
+	if (count > lg_opts.max_frames) {
+		count = lg_opts.max_frames;
+		flags |= LG_STACK_TRUNCATED;
+	} else if (n == max) {
+		flags |= LG_STACK_TRUNCATED;
+	}
+	uint64_t pcs[LG_TRACE_MAX_FRAMES];
+	for (int i = 0; i < count; i++)
+		pcs[i] = (uint64_t)(uintptr_t)raw[first + i];
+	return intern(pcs, (unsigned)count, flags);
+}
+
+struct lg_stack *lg_stack_call_site(uintptr_t pc)
+{
+	uint64_t frame = pc;
+	return intern(&frame, 1, LG_STACK_CALL_SITE_ONLY);
+}
+
+uint64_t lg_stack_count(void)
+{
+	return atomic_load(&next_id);
+}

@@ -1,0 +1,79 @@
+/* Per-thread state, in initial-exec TLS so the fast path reaches it with one
+ * segment-relative load. A new thread's state is all zeroes: its caches
+ * never hit, so its first lock call takes the slow path, which registers
+ * it (no "is this thread set up?" test on the fast path). */
+#ifndef LOCKGRAPH_THREAD_H
+#define LOCKGRAPH_THREAD_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "edges.h"
+
+struct lg_lock;
+struct lg_site;
+struct lg_stack;
+
+#define LG_LOCK_CACHE  256 /* address -> lock record, direct-mapped */
+#define LG_SITE_CACHE  128 /* return address -> call site, direct-mapped */
+#define LG_EDGE_CACHE  512 /* acquisitions already traced, direct-mapped */
+#define LG_HELD_INLINE 32  /* held locks before the held array moves to the arena */
+
+/* A lock the thread holds. */
+struct lg_held {
+	struct lg_lock *lock;
+	struct lg_stack *stack; /* where it was taken; NULL if not captured */
+	uintptr_t site;         /* return address of the locking call */
+	uint32_t count;         /* > 1: re-entered (recursive mutex) */
+	uint8_t mode;           /* enum lg_mode */
+	uint8_t flags;          /* enum lg_acq_flags */
+};
+
+struct lg_thread {
+	/* Set while lockgraph's own code runs on this thread: locking calls
+	 * made meanwhile (by libunwind, by a signal handler) go straight to
+	 * glibc. */
+	int in_tool;
+	uint32_t id; /* 0 until registered */
+	uint32_t parent;
+	pid_t os_tid;
+	struct lg_stack *create_stack;
+	uint32_t written_epoch; /* trace lock */
+	uint32_t depth;         /* entries used in held */
+	uint32_t held_cap;
+	uint64_t held_hash; /* XOR of lg_held_key() over held, see acquire.h */
+	struct lg_held *held;
+	struct lg_held held_inline[LG_HELD_INLINE];
+	uint32_t *scratch; /* lock ids of the held set, sorted (slow path) */
+	uint32_t scratch_cap;
+	uint32_t scratch_inline[LG_HELD_INLINE];
+	struct lg_edges_news news; /* what the last new acquisition added */
+	struct lg_lock *lock_cache[LG_LOCK_CACHE];
+	struct lg_site *site_cache[LG_SITE_CACHE];
+	uint64_t edge_cache[LG_EDGE_CACHE];
+};
+
+extern __thread struct lg_thread lg_self __attribute__((tls_model("initial-exec")));
+
+/* Gives the calling thread its id; idempotent. */
+void lg_thread_register(struct lg_thread *t);
+
+/* Makes room for one more held lock; false when out of memory. */
+int lg_thread_grow_held(struct lg_thread *t);
+
+/* Creation details handed from pthread_create to the new thread. */
+struct lg_thread_start {
+	void *(*fn)(void *);
+	void *arg;
+	uint32_t parent;
+	struct lg_stack *create_stack;
+};
+
+/* The start routine lockgraph passes to the real pthread_create. */
+void *lg_thread_trampoline(void *start);
+
+/* In a forked child: the caller is the only thread; forget what its caches
+ * claim was already traced. */
+void lg_thread_fork_child(void);
+
+#endif

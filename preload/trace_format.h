@@ -1,0 +1,177 @@
+/* The lockgraph trace format: the only thing the preload (writer) and the
+ * reporter (reader) share. docs/trace-format.md explains it in prose; this
+ * header is the definition. Change both together, and bump
+ * LG_TRACE_VERSION_MAJOR for anything an older reader would misread.
+ *
+ * A trace is a sequence of records. Each record is an 8-byte header followed
+ * by `len` payload bytes, written with one write(2) on an O_APPEND file, so a
+ * process killed at any moment leaves a valid prefix plus at most one cut
+ * record at the end. All integers are little-endian (x86_64 and aarch64 are
+ * both little-endian; the writer refuses to run elsewhere). Payloads are the
+ * packed structs below followed by their variable-length tails.
+ *
+ * Ids (locks, stacks, threads) are small integers assigned by the writer,
+ * unique within one trace file, starting at 1; 0 means "none". A record only
+ * references ids defined by earlier records of the same file. */
+#ifndef LOCKGRAPH_TRACE_FORMAT_H
+#define LOCKGRAPH_TRACE_FORMAT_H
+
+#include <stdint.h>
+
+#define LG_TRACE_MAGIC         "LOCKGRPH"
+#define LG_TRACE_VERSION_MAJOR 1
+#define LG_TRACE_VERSION_MINOR 0
+#define LG_TRACE_SUFFIX        ".lgt"
+
+/* Largest payload a reader accepts; anything bigger is corruption. */
+#define LG_TRACE_MAX_PAYLOAD (1u << 20)
+/* Most frames a stack record carries. */
+#define LG_TRACE_MAX_FRAMES 64
+
+enum lg_rec_type {
+	LG_REC_PROCESS = 1, /* always the first record */
+	LG_REC_MODULE = 2,
+	LG_REC_STACK = 3,
+	LG_REC_THREAD = 4,
+	LG_REC_LOCK = 5,
+	LG_REC_ACQUIRE = 6,
+	LG_REC_WARNING = 7,
+	LG_REC_END = 8, /* the process ended normally (exit or return from main) */
+};
+
+struct lg_rec_header {
+	uint16_t type;
+	uint16_t reserved;
+	uint32_t len; /* payload bytes that follow */
+} __attribute__((packed));
+
+/* Tail: four strings, each a uint16_t length then that many bytes (no NUL):
+ * executable path, host name, run id (may be empty), command line (arguments
+ * separated by single spaces, cut at 1 KiB). */
+struct lg_rec_process {
+	char magic[8]; /* LG_TRACE_MAGIC */
+	uint16_t version_major;
+	uint16_t version_minor;
+	uint32_t pid;
+	uint32_t ppid;
+	uint32_t pointer_size;
+	uint64_t start_wall_ns; /* CLOCK_REALTIME */
+	uint64_t start_mono_ns; /* CLOCK_MONOTONIC */
+} __attribute__((packed));
+
+/* A loaded ELF object. [lo, hi) spans all its PT_LOAD segments at run time;
+ * bias is dlpi_addr (run-time address minus link-time address).
+ * Tail: build_id_len bytes of build-id, then a uint16_t-prefixed path. */
+struct lg_rec_module {
+	uint64_t bias;
+	uint64_t lo;
+	uint64_t hi;
+	uint8_t build_id_len;
+	uint8_t flags; /* LG_MODULE_* */
+	uint16_t reserved;
+} __attribute__((packed));
+
+enum lg_module_flags {
+	LG_MODULE_MAIN = 1u << 0, /* the main executable */
+	LG_MODULE_SELF = 1u << 1, /* liblockgraph.so itself */
+};
+
+/* Tail: nframes uint64_t return addresses, innermost first. Every address
+ * is a return address (or, for a one-frame call-site stack, the return
+ * address of the locking call), so a symbolizer looks up address - 1. */
+struct lg_rec_stack {
+	uint32_t id;
+	uint16_t nframes;
+	uint16_t flags; /* LG_STACK_* */
+} __attribute__((packed));
+
+enum lg_stack_flags {
+	/* Only the call site was recorded (the lock was taken on a path whose
+	 * full stack was not captured); the caller frames are unknown. */
+	LG_STACK_CALL_SITE_ONLY = 1u << 0,
+	/* The unwinder stopped at LG_TRACE_MAX_FRAMES. */
+	LG_STACK_TRUNCATED = 1u << 1,
+};
+
+/* Tail: uint16_t-prefixed thread name (may be empty). */
+struct lg_rec_thread {
+	uint32_t id;
+	uint32_t parent;       /* thread that created it, 0 for the main thread */
+	uint32_t os_tid;       /* gettid() */
+	uint32_t create_stack; /* where pthread_create was called, 0 if unknown */
+} __attribute__((packed));
+
+enum lg_lock_kind {
+	LG_LOCK_MUTEX = 1,
+};
+
+enum lg_lock_flags {
+	LG_LOCK_INITIALIZED = 1u << 0, /* created by an init call (init_stack) */
+};
+
+struct lg_rec_lock {
+	uint32_t id;
+	uint32_t generation; /* how many times this address was (re)initialized */
+	uint64_t address;
+	uint8_t kind; /* enum lg_lock_kind */
+	uint8_t flags;
+	uint16_t size;        /* bytes of the lock object (names it inside structs) */
+	uint32_t init_stack;  /* where it was initialized, 0 if statically */
+	uint32_t first_stack; /* where it was first taken, 0 if unknown */
+	uint32_t first_thread;
+} __attribute__((packed));
+
+enum lg_mode {
+	LG_MODE_EXCLUSIVE = 1,
+};
+
+enum lg_acq_flags {
+	LG_ACQ_TRY = 1u << 0,   /* taken with a trylock: never waited */
+	LG_ACQ_TIMED = 1u << 1, /* taken with a timed lock */
+	/* The held set is a summary: the locks this thread held every time it
+	 * took these edges (it took them under too many different sets of
+	 * other locks to record each one). */
+	LG_ACQ_SUMMARY = 1u << 2,
+};
+
+struct lg_rec_held {
+	uint32_t lock;
+	uint32_t stack; /* where it was taken */
+	uint8_t mode;
+	uint8_t flags; /* enum lg_acq_flags of its own acquisition */
+	uint16_t reserved;
+} __attribute__((packed));
+
+/* Thread `thread` took `lock` while holding nheld locks (outermost first):
+ * one lock-order edge from each held lock to `lock`. Written only when at
+ * least one of those edges is new for this thread and held set.
+ * Tail: nheld struct lg_rec_held. */
+struct lg_rec_acquire {
+	uint32_t thread;
+	uint32_t lock;
+	uint32_t stack; /* where `lock` was taken */
+	uint8_t mode;
+	uint8_t flags; /* enum lg_acq_flags */
+	uint16_t nheld;
+} __attribute__((packed));
+
+enum lg_warning_code {
+	LG_WARN_CAPACITY = 1, /* a table is full: some events were not recorded */
+	LG_WARN_INTERNAL = 2, /* lockgraph disabled itself after an internal error */
+	LG_WARN_OPTION = 3,   /* a bad LOCKGRAPH_OPTIONS entry was ignored */
+};
+
+/* Tail: uint16_t-prefixed message. */
+struct lg_rec_warning {
+	uint32_t code;
+} __attribute__((packed));
+
+struct lg_rec_end {
+	uint64_t end_wall_ns;
+	uint64_t end_mono_ns;
+	uint64_t locks;  /* distinct locks seen */
+	uint64_t edges;  /* distinct lock-order edges seen */
+	uint64_t stacks; /* distinct stacks stored */
+} __attribute__((packed));
+
+#endif

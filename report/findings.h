@@ -1,0 +1,117 @@
+/* Findings: cycles turned into what a person reads. Every lock, thread and
+ * stack of a cycle is symbolized, given a label (L1, T1) and a display
+ * name; each finding gets a signature built only from symbolized code
+ * locations and lock names (never addresses), so the same bug in another
+ * process, run or build merges into one finding with more occurrences.
+ * Renderers (render_*.c) only read what is here. */
+#ifndef LOCKGRAPH_FINDINGS_H
+#define LOCKGRAPH_FINDINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cycles.h"
+#include "idmap.h"
+#include "symbolize.h"
+#include "trace.h"
+
+struct lg_fstack {
+	struct lg_frame *frames; /* source-level frames, inlined ones expanded */
+	size_t n;
+	bool missing;        /* no stack was recorded */
+	bool call_site_only; /* only the locking call site is known */
+	bool truncated;      /* the unwinder stopped at the frame limit */
+};
+
+struct lg_flock {
+	char label[24]; /* "L1" */
+	const char *kind;
+	char *name;        /* variable name ("accounts[1].lock"), NULL for heap locks */
+	char *description; /* name, or where it was created / first taken */
+	uint64_t address;
+	struct lg_fstack first_taken, created_at;
+};
+
+struct lg_fthread {
+	char label[24]; /* "T1" */
+	char *name;     /* NULL when unnamed */
+	uint32_t os_tid;
+	bool main_thread;
+	struct lg_fstack created_at;
+};
+
+/* Thread `thread` took lock `to` while holding lock `from`. */
+struct lg_fedge {
+	size_t from, to, thread; /* indices into locks / threads */
+	uint8_t flags;           /* enum lg_acq_flags */
+	struct lg_fstack held, acquire;
+};
+
+struct lg_fprocess {
+	uint32_t pid;
+	char *exe, *host, *trace;
+};
+
+enum lg_finding_kind {
+	LG_FINDING_POTENTIAL,
+	LG_FINDING_ACTUAL,
+};
+
+struct lg_finding {
+	enum lg_finding_kind kind;
+	bool latent;
+	bool undecided; /* feasibility search ran out of budget */
+	char signature[17];
+	size_t occurrences;
+	struct lg_fprocess *procs;
+	size_t nprocs, procs_cap;
+	struct lg_flock *locks;
+	size_t nlocks;
+	struct lg_fthread *threads;
+	size_t nthreads;
+	struct lg_fedge *edges;
+	size_t nedges;
+	/* The edge observed last (always the last one: the cycle is rotated
+	 * so), the one that reversed the order the others had set. */
+	size_t reversing_edge;
+};
+
+struct lg_findings {
+	struct lg_finding **v;
+	size_t n, cap;
+	struct lg_idmap by_signature; /* signature hash -> index + 1 */
+	struct lg_symbolizer *sym;
+	char **strings; /* interned module paths */
+	size_t nstrings, strings_cap;
+
+	/* What the report says about its inputs. */
+	size_t traces;
+	size_t truncated;  /* traces cut short */
+	size_t unfinished; /* processes without a normal exit */
+	size_t components_cut;
+	size_t undecided;
+	char **notes; /* one line each: trace warnings, unusable modules */
+	size_t nnotes, notes_cap;
+};
+
+void lg_findings_init(struct lg_findings *f);
+void lg_findings_free(struct lg_findings *f);
+
+/* Analyzes one process's trace and merges its findings. The trace may be
+ * freed afterwards. */
+void lg_findings_add_trace(struct lg_findings *f, const struct lg_trace *t,
+                           const struct lg_cycle_limits *lim);
+
+/* Orders findings: actual, potential, latent; then by occurrences and
+ * processes (more first); then by signature, so the order is stable. */
+void lg_findings_rank(struct lg_findings *f);
+
+/* Counts by kind. */
+size_t lg_findings_count(const struct lg_findings *f, enum lg_finding_kind kind, bool latent);
+
+/* The frame to cite for a stack: the first one with a source line, else
+ * the first one. NULL for an empty stack. */
+const struct lg_frame *lg_fstack_top(const struct lg_fstack *s);
+
+#endif

@@ -1,0 +1,84 @@
+/* See pipeline.h. Traces are read one at a time and freed after analysis,
+ * so memory follows the findings, not the number of traces. */
+#include "pipeline.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cycles.h"
+#include "error.h"
+#include "findings.h"
+#include "render.h"
+#include "trace.h"
+
+static void analyze(const struct lg_report_options *o, char *const *paths, size_t npaths,
+                    struct lg_findings *f, struct lg_pipeline_result *r)
+{
+	for (size_t i = 0; i < npaths; i++) {
+		char err[256];
+		struct lg_trace *t = lg_trace_read(paths[i], err, sizeof(err));
+		if (!t) {
+			lg_error("cannot use trace '%s': %s", paths[i], err);
+			r->bad_inputs++;
+			continue;
+		}
+		if (o->run_id && strcmp(t->run, o->run_id) != 0) {
+			lg_trace_free(t);
+			continue;
+		}
+		if (t->truncated)
+			lg_note("trace '%s' was cut short at byte %llu (process killed while "
+			        "writing?); using its first %zu records",
+			        paths[i], (unsigned long long)t->truncated_at, t->records);
+		lg_findings_add_trace(f, t, &lg_cycle_default_limits);
+		lg_trace_free(t);
+		r->traces++;
+	}
+}
+
+static void render(const struct lg_report_options *o, const struct lg_findings *f,
+                   struct lg_pipeline_result *r)
+{
+	FILE *out = o->stream;
+	if (o->output) {
+		out = fopen(o->output, "w");
+		if (!out) {
+			lg_error("cannot write report '%s': %s", o->output, strerror(errno));
+			r->output_failed = true;
+			return;
+		}
+	}
+	if (o->format == LG_FORMAT_JSON)
+		lg_render_json(out, f);
+	else
+		lg_render_text(out, f);
+	if (o->output) {
+		if (fclose(out) != 0) {
+			lg_error("cannot write report '%s': %s", o->output, strerror(errno));
+			r->output_failed = true;
+		}
+	} else {
+		fflush(out);
+	}
+}
+
+void lg_pipeline_run(const struct lg_report_options *o, char *const *paths, size_t npaths,
+                     struct lg_pipeline_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	/* libdw would ask debuginfod servers for every module without local
+	 * debug info: slow, and not what a report should silently do. (The
+	 * program lockgraph run started has already exited.) */
+	unsetenv("DEBUGINFOD_URLS");
+	struct lg_findings f;
+	lg_findings_init(&f);
+	analyze(o, paths, npaths, &f, r);
+	lg_findings_rank(&f);
+	r->deadlocks = lg_findings_count(&f, LG_FINDING_POTENTIAL, false) +
+	               lg_findings_count(&f, LG_FINDING_ACTUAL, false);
+	r->latent = lg_findings_count(&f, LG_FINDING_POTENTIAL, true);
+	render(o, &f, r);
+	lg_findings_free(&f);
+}

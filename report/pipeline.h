@@ -1,0 +1,23 @@
+/* From trace files to a rendered report: read each trace (bad ones are
+ * named and skipped), analyze, merge, rank, render. */
+#ifndef LOCKGRAPH_PIPELINE_H
+#define LOCKGRAPH_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "report_options.h"
+
+struct lg_pipeline_result {
+	size_t traces;     /* traces used */
+	size_t bad_inputs; /* files that could not be used (errors printed) */
+	size_t deadlocks;  /* potential and actual findings (not latent) */
+	size_t latent;
+	bool output_failed; /* the report could not be written (error printed) */
+};
+
+/* Reports on the given trace files (already expanded from directories). */
+void lg_pipeline_run(const struct lg_report_options *o, char *const *paths, size_t npaths,
+                     struct lg_pipeline_result *result);
+
+#endif

@@ -1,0 +1,31 @@
+/* Options shared by `lockgraph run` and `lockgraph report`, and the report
+ * they produce (pipeline.c). */
+#ifndef LOCKGRAPH_REPORT_OPTIONS_H
+#define LOCKGRAPH_REPORT_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+enum lg_format {
+	LG_FORMAT_TEXT,
+	LG_FORMAT_JSON,
+};
+
+struct lg_report_options {
+	enum lg_format format;
+	const char *output; /* file to write the report to; NULL: the default stream */
+	int exitcode;       /* status when a deadlock is found */
+	const char *run_id; /* only traces of this run (set by `lockgraph run`) */
+	FILE *stream;       /* default stream: stdout for report, stderr for run */
+};
+
+void lg_report_options_init(struct lg_report_options *o, FILE *stream);
+
+/* Applies --format, --output or --exitcode (name without dashes). Returns
+ * 0, or -1 after printing an error. */
+int lg_report_options_set(struct lg_report_options *o, const char *name, const char *value);
+
+/* The help lines for these options. */
+extern const char lg_report_options_help[];
+
+#endif

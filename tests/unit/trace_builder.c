@@ -1,0 +1,125 @@
+/* See trace_builder.h. */
+#include "trace_builder.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace_format.h"
+
+void tb_raw(struct tb *b, const void *p, size_t n)
+{
+	if (b->len + n > b->cap) {
+		b->cap = (b->len + n) * 2;
+		b->data = realloc(b->data, b->cap);
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+
+void tb_record(struct tb *b, uint16_t type, const void *payload, size_t n)
+{
+	struct lg_rec_header h = {.type = type, .len = (uint32_t)n};
+	tb_raw(b, &h, sizeof(h));
+	tb_raw(b, payload, n);
+}
+
+static void put_str(uint8_t *buf, size_t *len, const char *s)
+{
+	uint16_t n = (uint16_t)strlen(s);
+	memcpy(buf + *len, &n, 2);
+	memcpy(buf + *len + 2, s, n);
+	*len += 2 + n;
+}
+
+void tb_process(struct tb *b, uint32_t pid, const char *exe)
+{
+	uint8_t buf[1024];
+	struct lg_rec_process p = {
+	        .version_major = LG_TRACE_VERSION_MAJOR,
+	        .version_minor = LG_TRACE_VERSION_MINOR,
+	        .pid = pid,
+	        .ppid = 1,
+	        .pointer_size = 8,
+	};
+	memcpy(p.magic, LG_TRACE_MAGIC, 8);
+	size_t len = sizeof(p);
+	memcpy(buf, &p, sizeof(p));
+	put_str(buf, &len, exe);
+	put_str(buf, &len, "testhost");
+	put_str(buf, &len, "");
+	put_str(buf, &len, exe);
+	tb_record(b, LG_REC_PROCESS, buf, len);
+}
+
+void tb_stack(struct tb *b, uint32_t id, uint64_t pc)
+{
+	uint8_t buf[sizeof(struct lg_rec_stack) + 8];
+	struct lg_rec_stack s = {.id = id, .nframes = 1};
+	memcpy(buf, &s, sizeof(s));
+	memcpy(buf + sizeof(s), &pc, 8);
+	tb_record(b, LG_REC_STACK, buf, sizeof(buf));
+}
+
+void tb_thread(struct tb *b, uint32_t id, uint32_t parent, const char *name)
+{
+	uint8_t buf[64];
+	struct lg_rec_thread t = {.id = id, .parent = parent, .os_tid = 1000 + id};
+	size_t len = sizeof(t);
+	memcpy(buf, &t, sizeof(t));
+	put_str(buf, &len, name);
+	tb_record(b, LG_REC_THREAD, buf, len);
+}
+
+void tb_lock(struct tb *b, uint32_t id, uint64_t address)
+{
+	struct lg_rec_lock l = {
+	        .id = id,
+	        .address = address,
+	        .kind = LG_LOCK_MUTEX,
+	        .size = 40,
+	        .first_stack = 1,
+	};
+	tb_record(b, LG_REC_LOCK, &l, sizeof(l));
+}
+
+void tb_acquire(struct tb *b, uint32_t thread, uint32_t lock, uint8_t flags, const uint32_t *held,
+                unsigned nheld)
+{
+	uint8_t buf[sizeof(struct lg_rec_acquire) + 64 * sizeof(struct lg_rec_held)];
+	struct lg_rec_acquire a = {
+	        .thread = thread,
+	        .lock = lock,
+	        .stack = 1,
+	        .mode = LG_MODE_EXCLUSIVE,
+	        .flags = flags,
+	        .nheld = (uint16_t)nheld,
+	};
+	memcpy(buf, &a, sizeof(a));
+	for (unsigned i = 0; i < nheld; i++) {
+		struct lg_rec_held h = {.lock = held[i], .stack = 1, .mode = LG_MODE_EXCLUSIVE};
+		memcpy(buf + sizeof(a) + i * sizeof(h), &h, sizeof(h));
+	}
+	tb_record(b, LG_REC_ACQUIRE, buf, sizeof(a) + nheld * sizeof(struct lg_rec_held));
+}
+
+void tb_end(struct tb *b)
+{
+	struct lg_rec_end e = {0};
+	tb_record(b, LG_REC_END, &e, sizeof(e));
+}
+
+void tb_free(struct tb *b)
+{
+	free(b->data);
+	*b = (struct tb){0};
+}
+
+void tb_standard(struct tb *b, unsigned nthreads, unsigned nlocks)
+{
+	tb_process(b, 4242, "/usr/bin/test-program");
+	tb_stack(b, 1, 0x401000);
+	for (unsigned i = 1; i <= nthreads; i++)
+		tb_thread(b, i, i == 1 ? 0 : 1, "");
+	for (unsigned i = 1; i <= nlocks; i++)
+		tb_lock(b, i, 0x7f0000001000 + i * 64);
+}

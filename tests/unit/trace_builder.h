@@ -1,0 +1,35 @@
+/* Builds trace files byte by byte for tests: exactly what the preload
+ * would write, or deliberately broken. */
+#ifndef LOCKGRAPH_TEST_TRACE_BUILDER_H
+#define LOCKGRAPH_TEST_TRACE_BUILDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct tb {
+	uint8_t *data;
+	size_t len, cap;
+};
+
+struct tb_held {
+	uint32_t lock;
+	uint8_t flags;
+};
+
+void tb_raw(struct tb *b, const void *p, size_t n);
+void tb_record(struct tb *b, uint16_t type, const void *payload, size_t n);
+void tb_process(struct tb *b, uint32_t pid, const char *exe);
+void tb_stack(struct tb *b, uint32_t id, uint64_t pc);
+void tb_thread(struct tb *b, uint32_t id, uint32_t parent, const char *name);
+void tb_lock(struct tb *b, uint32_t id, uint64_t address);
+/* Thread took lock (flags: enum lg_acq_flags) holding the given locks, all
+ * in exclusive mode, with stack id 1 everywhere. */
+void tb_acquire(struct tb *b, uint32_t thread, uint32_t lock, uint8_t flags, const uint32_t *held,
+                unsigned nheld);
+void tb_end(struct tb *b);
+void tb_free(struct tb *b);
+
+/* A process with threads 1..nthreads and locks 1..nlocks already defined. */
+void tb_standard(struct tb *b, unsigned nthreads, unsigned nlocks);
+
+#endif
