@@ -1,5 +1,5 @@
 /* Renderers: findings to text (for people) and JSON (for tools; its keys
- * are a contract, see docs/report-format.md: add keys, never rename). */
+ * are a contract, documented in README.md: add keys, never rename). */
 #ifndef LOCKGRAPH_RENDER_H
 #define LOCKGRAPH_RENDER_H
 

@@ -99,6 +99,7 @@ static void thread_name(const struct text *t, const struct lg_fthread *th)
 		fprintf(t->out, " (main thread)");
 }
 
+/* "function (file:line)" for the frame a stack is best cited by. */
 static void at(const struct text *t, const struct lg_fstack *s)
 {
 	const struct lg_frame *fr = lg_fstack_top(s);
@@ -106,8 +107,15 @@ static void at(const struct text *t, const struct lg_fstack *s)
 		fprintf(t->out, "(unknown)");
 		return;
 	}
-	fprintf(t->out, "%s ", fr->function ? fr->function : "??");
-	frame_location(t, fr);
+	fprintf(t->out, "%s", fr->function ? fr->function : "??");
+	if (fr->file && fr->line) {
+		fprintf(t->out, " (");
+		frame_location(t, fr);
+		fprintf(t->out, ")");
+	} else {
+		fprintf(t->out, " ");
+		frame_location(t, fr);
+	}
 }
 
 static void cycle_line(const struct text *t, const struct lg_finding *fi)
@@ -128,11 +136,10 @@ static void fix_hint(const struct text *t, const struct lg_finding *fi)
 		size_t k = (rev->to + i - 1) % fi->nlocks;
 		fprintf(t->out, "%s%s", fi->locks[k].description, i < fi->nlocks ? " → " : "");
 	}
-	fprintf(t->out, " was seen first;\n       ");
+	fprintf(t->out, " was seen first;\n       it is reversed at ");
 	at(t, &rev->acquire);
 	fprintf(t->out,
-	        " reverses it: take %s before %s there,\n"
-	        "       or release %s before taking %s\n",
+	        ":\n       take %s before %s there,\n       or release %s before taking %s\n",
 	        taken, held, held, taken);
 }
 
@@ -216,7 +223,7 @@ void lg_render_text(FILE *out, const struct lg_findings *f)
 	        "SUMMARY: lockgraph: %zu potential deadlock%s, %zu latent lock-order inversion%s",
 	        potential, plural(potential, "", "s"), latent, plural(latent, "", "s"));
 	const struct lg_finding *top = f->v[0];
-	fprintf(out, "; first: ");
+	fprintf(out, " in %zu trace%s; first at ", f->traces, plural(f->traces, "", "s"));
 	at(&t, &top->edges[top->reversing_edge].acquire);
-	fprintf(out, " (%zu trace%s)\n", f->traces, plural(f->traces, "", "s"));
+	fprintf(out, "\n");
 }
