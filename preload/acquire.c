@@ -41,7 +41,9 @@ static void record_edges(struct lg_thread *t, struct lg_lock *l, uint8_t mode, u
 		ids[i] = t->held[i].lock->id;
 	sort_ids(ids, t->depth);
 	struct lg_edges_news *news = &t->news;
-	lg_edges_record(t->id, l->id, mode, flags, t->held, t->depth, ids, news);
+	if (lg_edges_known(t, l->id, mode, flags, ids, t->depth))
+		return;
+	lg_edges_record(t, l->id, mode, flags, ids, news);
 	if (!news->witnessed && !news->nsummaries)
 		return;
 	if (!*stack)
@@ -50,11 +52,15 @@ static void record_edges(struct lg_thread *t, struct lg_lock *l, uint8_t mode, u
 		struct lg_held *h = &t->held[i];
 		if (!h->stack)
 			h->stack = lg_stack_call_site(h->site);
-		/* Next time a lock is taken here, capture its whole stack. */
+		/* Next time a lock is taken here, capture its whole stack: the
+		 * site nests, and (for this thread) is not settled. */
 		bool created;
 		struct lg_site *s = lg_sites_get(h->site, &created);
 		if (s)
 			atomic_store_explicit(&s->nesting, 1, memory_order_relaxed);
+		unsigned slot = lg_site_slot(h->site);
+		if (t->site_cache[slot] == s)
+			t->site_unused[slot] = 0;
 	}
 	if (news->witnessed)
 		lg_trace_write_acquire(t, l, *stack, mode, flags, t->held, t->depth, NULL, 0);
@@ -95,24 +101,30 @@ void lg_acquired_slow(struct lg_thread *t, uintptr_t addr, uintptr_t site, uint8
 		atomic_compare_exchange_strong(&l->first_stack, &none, stack);
 	}
 
-	struct lg_site *s = t->site_cache[lg_site_slot(site)];
+	unsigned slot = lg_site_slot(site);
+	struct lg_site *s = t->site_cache[slot];
 	if (!s || s->node.key != site) {
 		bool created;
 		s = lg_sites_get(site, &created);
-		if (s)
-			t->site_cache[lg_site_slot(site)] = s;
+		if (s) {
+			t->site_cache[slot] = s;
+			t->site_unused[slot] = 0;
+		}
 		if (created && !stack)
 			stack = lg_stack_capture();
 	}
-	if (s && atomic_load_explicit(&s->nesting, memory_order_relaxed) && !stack)
+	if (s && atomic_load_explicit(&s->nesting, memory_order_relaxed) && !stack &&
+	    t->site_unused[slot] < LG_SITE_SETTLED) {
 		stack = lg_stack_capture();
+		t->site_unused[slot]++;
+	}
 
 	if (t->depth) {
 		uint64_t key = lg_edge_key(t, l, mode, flags);
-		uint64_t *slot = &t->edge_cache[key & (LG_EDGE_CACHE - 1)];
-		if (*slot != key) {
+		uint64_t *cached = &t->edge_cache[key & (LG_EDGE_CACHE - 1)];
+		if (*cached != key) {
 			record_edges(t, l, mode, flags, &stack);
-			*slot = key;
+			*cached = key;
 		}
 	}
 	lg_held_push(t, l, stack, site, mode, flags);

@@ -76,9 +76,11 @@ static inline void lg_acquired(uintptr_t addr, uintptr_t site, uint8_t kind, uin
 {
 	struct lg_thread *t = &lg_self;
 	struct lg_lock *l = t->lock_cache[lg_lock_slot(addr)];
-	struct lg_site *s = t->site_cache[lg_site_slot(site)];
+	unsigned slot = lg_site_slot(site);
+	struct lg_site *s = t->site_cache[slot];
 	if (LG_UNLIKELY(!l || !lg_lock_live(l, addr) || !s || s->node.key != site ||
-	                atomic_load_explicit(&s->nesting, memory_order_relaxed) ||
+	                (atomic_load_explicit(&s->nesting, memory_order_relaxed) &&
+	                 t->site_unused[slot] < LG_SITE_SETTLED) ||
 	                t->depth == t->held_cap))
 		goto slow;
 	if (t->depth) {

@@ -25,7 +25,8 @@ struct lg_hset {
 	uint32_t ids[]; /* sorted */
 };
 
-/* The witnesses of one edge by one thread in one mode/flags combination. */
+/* The witnesses of one edge by one thread in one mode/flags combination.
+ * Only that thread reads or changes sets and nsets. */
 struct lg_group {
 	struct lg_table_node node; /* key: hash of the fields below */
 	uint32_t from, to, thread;
@@ -121,6 +122,15 @@ static bool subset(const uint32_t *a, uint32_t na, const uint32_t *b, uint32_t n
 	return true;
 }
 
+/* Is some kept set of g a subset of ids (so ids adds nothing)? */
+static bool dominated(const struct lg_group *g, const uint32_t *ids, uint32_t n)
+{
+	for (const struct lg_hset *s = g->sets; s; s = s->next)
+		if (subset(s->ids, s->n, ids, n))
+			return true;
+	return false;
+}
+
 static struct lg_hset *new_set(const uint32_t *ids, uint32_t n)
 {
 	struct lg_hset *s = lg_arena_alloc(sizeof(*s) + n * sizeof(uint32_t));
@@ -166,9 +176,8 @@ static void add_summary(struct lg_edges_news *news, const uint32_t *ids, uint32_
  * nothing a reporter could use); drops kept sets it is a subset of. */
 static void add_set(struct lg_group *g, const uint32_t *ids, uint32_t n, struct lg_edges_news *news)
 {
-	for (struct lg_hset *s = g->sets; s; s = s->next)
-		if (subset(s->ids, s->n, ids, n))
-			return;
+	if (dominated(g, ids, n))
+		return;
 	if (g->summary) {
 		intersect(g->sets->ids, &g->sets->n, ids, n);
 		add_summary(news, g->sets->ids, g->sets->n);
@@ -203,19 +212,42 @@ static void add_set(struct lg_group *g, const uint32_t *ids, uint32_t n, struct 
 	add_summary(news, sum->ids, sum->n);
 }
 
-void lg_edges_record(uint32_t thread, uint32_t to, uint8_t to_mode, uint8_t flags,
-                     const struct lg_held *held, unsigned n, const uint32_t *held_ids,
-                     struct lg_edges_news *news)
+static unsigned group_slot(uint64_t hash)
+{
+	return (unsigned)(hash ^ (hash >> 29)) & (LG_GROUP_CACHE - 1);
+}
+
+bool lg_edges_known(struct lg_thread *t, uint32_t to, uint8_t to_mode, uint8_t flags,
+                    const uint32_t *held_ids, uint32_t n)
+{
+	for (uint32_t i = 0; i < t->depth; i++) {
+		const struct lg_held *h = &t->held[i];
+		uint8_t try = flags & LG_ACQ_TRY;
+		uint64_t hash = group_hash(h->lock->id, to, t->id, h->mode, to_mode, try);
+		const struct lg_group *g = t->group_cache[group_slot(hash)];
+		if (!g || g->node.key != hash || g->from != h->lock->id || g->to != to ||
+		    g->thread != t->id || g->from_mode != h->mode || g->to_mode != to_mode ||
+		    g->flags != try || !dominated(g, held_ids, n))
+			return false;
+	}
+	return true;
+}
+
+void lg_edges_record(struct lg_thread *t, uint32_t to, uint8_t to_mode, uint8_t flags,
+                     const uint32_t *held_ids, struct lg_edges_news *news)
 {
 	news->witnessed = false;
 	news->nsummaries = 0;
 	news->used = 0;
+	uint8_t try = flags & LG_ACQ_TRY;
 	lg_ilock_lock(&edges.lock);
-	for (unsigned i = 0; i < n; i++) {
-		struct lg_group *g = group_get(held[i].lock->id, to, thread, held[i].mode, to_mode,
-		                               flags & LG_ACQ_TRY);
-		if (g)
-			add_set(g, held_ids, n, news);
+	for (unsigned i = 0; i < t->depth; i++) {
+		const struct lg_held *h = &t->held[i];
+		struct lg_group *g = group_get(h->lock->id, to, t->id, h->mode, to_mode, try);
+		if (!g)
+			continue;
+		t->group_cache[group_slot(g->node.key)] = g;
+		add_set(g, held_ids, t->depth, news);
 	}
 	lg_ilock_unlock(&edges.lock);
 }

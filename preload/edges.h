@@ -25,7 +25,7 @@
  * miss it), and a gate lock held every time stays in it. */
 #define LG_EDGE_MAX_SETS 8
 
-struct lg_held;
+struct lg_thread;
 
 /* What an acquisition added: whether its own held set is a new witness,
  * and summary held sets (sorted lock ids, each a subset of the current held
@@ -39,11 +39,17 @@ struct lg_edges_news {
 
 bool lg_edges_init(void);
 
-/* Thread `thread` took lock `to` (mode, flags) while holding held[0..n);
- * held_ids is the sorted set of their lock ids. Fills news (reset here). */
-void lg_edges_record(uint32_t thread, uint32_t to, uint8_t to_mode, uint8_t flags,
-                     const struct lg_held *held, unsigned n, const uint32_t *held_ids,
-                     struct lg_edges_news *news);
+/* Thread t (the caller) took lock `to` (mode, flags) while holding its
+ * held locks, whose sorted ids are held_ids[0..n). True when every edge's
+ * witness is already covered, judged from t's own groups without any lock:
+ * a group belongs to one thread, and only that thread changes it. False
+ * means "maybe new": call lg_edges_record. */
+bool lg_edges_known(struct lg_thread *t, uint32_t to, uint8_t to_mode, uint8_t flags,
+                    const uint32_t *held_ids, uint32_t n);
+
+/* The same, recording what is new into the tables; fills news (reset here). */
+void lg_edges_record(struct lg_thread *t, uint32_t to, uint8_t to_mode, uint8_t flags,
+                     const uint32_t *held_ids, struct lg_edges_news *news);
 
 uint64_t lg_edges_count(void);
 

@@ -54,6 +54,7 @@ void lg_thread_fork_child(void)
 {
 	struct lg_thread *t = &lg_self;
 	memset(t->edge_cache, 0, sizeof(t->edge_cache));
+	memset(t->group_cache, 0, sizeof(t->group_cache));
 	if (t->id)
 		t->os_tid = gettid();
 }

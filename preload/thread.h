@@ -10,6 +10,7 @@
 
 #include "edges.h"
 
+struct lg_group;
 struct lg_lock;
 struct lg_site;
 struct lg_stack;
@@ -17,6 +18,7 @@ struct lg_stack;
 #define LG_LOCK_CACHE  256 /* address -> lock record, direct-mapped */
 #define LG_SITE_CACHE  128 /* return address -> call site, direct-mapped */
 #define LG_EDGE_CACHE  512 /* acquisitions already traced, direct-mapped */
+#define LG_GROUP_CACHE 256 /* this thread's witness groups (edges.h), direct-mapped */
 #define LG_HELD_INLINE 32  /* held locks before the held array moves to the arena */
 
 /* A lock the thread holds. */
@@ -50,7 +52,12 @@ struct lg_thread {
 	struct lg_edges_news news; /* what the last new acquisition added */
 	struct lg_lock *lock_cache[LG_LOCK_CACHE];
 	struct lg_site *site_cache[LG_SITE_CACHE];
+	/* Per site_cache slot: stacks captured at that (nesting) site since
+	 * one was last used by a new edge. Past LG_SITE_SETTLED the site is
+	 * settled for this thread and no longer unwinds (see sites.h). */
+	uint16_t site_unused[LG_SITE_CACHE];
 	uint64_t edge_cache[LG_EDGE_CACHE];
+	struct lg_group *group_cache[LG_GROUP_CACHE];
 };
 
 extern __thread struct lg_thread lg_self __attribute__((tls_model("initial-exec")));

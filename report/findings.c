@@ -399,7 +399,8 @@ static int compare(const void *pa, const void *pb)
 
 void lg_findings_rank(struct lg_findings *f)
 {
-	qsort(f->v, f->n, sizeof(*f->v), compare);
+	if (f->n > 1) /* qsort wants a valid pointer even for 0 */
+		qsort(f->v, f->n, sizeof(*f->v), compare);
 }
 
 size_t lg_findings_count(const struct lg_findings *f, enum lg_finding_kind kind, bool latent)

@@ -54,7 +54,8 @@ int lg_trace_paths_add(struct lg_path_list *list, const char *arg)
 	walk_error = 0;
 	if (nftw(arg, visit, 32, FTW_PHYS) != 0)
 		return lg_error("cannot read directory '%s': %s", arg, strerror(errno));
-	qsort(list->paths + first, list->n - first, sizeof(*list->paths), cmp_paths);
+	if (list->n - first > 1) /* qsort wants a valid pointer even for 0 */
+		qsort(list->paths + first, list->n - first, sizeof(*list->paths), cmp_paths);
 	return walk_error;
 }
 
