@@ -119,6 +119,22 @@ static void emit(void)
 	}
 }
 
+/* Makes fd the trace descriptor, moved out of the range programs use for
+ * their own files, and remembers which file it is. */
+static void adopt_fd(int fd)
+{
+	trace_fd = fcntl(fd, F_DUPFD_CLOEXEC, HIGH_FD);
+	if (trace_fd < 0)
+		trace_fd = fd;
+	else
+		close(fd);
+	struct stat st;
+	if (fstat(trace_fd, &st) == 0) {
+		trace_dev = st.st_dev;
+		trace_ino = st.st_ino;
+	}
+}
+
 /* Makes sure trace_fd is still our file; reopens it by path if the program
  * closed or replaced the descriptor. Trace lock held. */
 static bool check_fd(void)
@@ -142,11 +158,7 @@ static bool check_fd(void)
 		    strerror(errno));
 		return false;
 	}
-	trace_fd = fcntl(fd, F_DUPFD_CLOEXEC, HIGH_FD);
-	if (trace_fd < 0)
-		trace_fd = fd;
-	else
-		close(fd);
+	adopt_fd(fd);
 	return true;
 }
 
@@ -248,15 +260,7 @@ static bool open_file(void)
 		    trace_path, strerror(errno));
 		return false;
 	}
-	trace_fd = fcntl(fd, F_DUPFD_CLOEXEC, HIGH_FD);
-	if (trace_fd < 0)
-		trace_fd = fd;
-	else
-		close(fd);
-	struct stat st;
-	fstat(trace_fd, &st);
-	trace_dev = st.st_dev;
-	trace_ino = st.st_ino;
+	adopt_fd(fd);
 	failed = false;
 	write_process();
 	for (int i = 0; i < lg_options_problem_count(); i++) {

@@ -1,6 +1,5 @@
 /* `lockgraph report [options] TRACE|DIR...`: report on traces from earlier
  * runs (one process or a whole CI job's worth). */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,39 +29,18 @@ static void usage(FILE *out)
 
 int lg_cmd_report(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	        {"format", required_argument, NULL, 'f'},
-	        {"output", required_argument, NULL, 'o'},
-	        {"exitcode", required_argument, NULL, 'x'},
-	        {"help", no_argument, NULL, 'h'},
-	        {NULL, 0, NULL, 0},
-	};
 	struct lg_report_options o;
 	lg_report_options_init(&o, stdout);
-	opterr = 0;
-	optind = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			return 0;
-		}
-		if (c == '?' || c == ':') {
-			lg_error("unknown option '%s' (see 'lockgraph report --help')",
-			         argv[optind - 1]);
-			return LG_EXIT_USAGE;
-		}
-		const char *name = c == 'f' ? "format" : c == 'o' ? "output" : "exitcode";
-		if (lg_report_options_set(&o, name, optarg) != 0)
-			return LG_EXIT_USAGE;
-	}
-	if (optind == argc) {
+	int first = lg_report_options_parse(&o, argc, argv, NULL, usage);
+	if (first < 0)
+		return first == -1 ? 0 : LG_EXIT_USAGE;
+	if (first == argc) {
 		lg_error("no traces given (usage: lockgraph report [options] TRACE|DIR...)");
 		return LG_EXIT_USAGE;
 	}
 	struct lg_path_list paths = {0};
 	int bad = 0;
-	for (int i = optind; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		size_t before = paths.n;
 		if (lg_trace_paths_add(&paths, argv[i]) != 0) {
 			bad++;

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -219,39 +218,14 @@ static int run_program(char **argv, const char *lib, const char *dir, const char
 
 int lg_cmd_run(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	        {"out", required_argument, NULL, 'd'},
-	        {"format", required_argument, NULL, 'f'},
-	        {"output", required_argument, NULL, 'o'},
-	        {"exitcode", required_argument, NULL, 'x'},
-	        {"help", no_argument, NULL, 'h'},
-	        {NULL, 0, NULL, 0},
-	};
 	struct lg_report_options o;
 	lg_report_options_init(&o, stderr);
 	const char *out_dir = NULL;
-	opterr = 0;
-	optind = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			return 0;
-		}
-		if (c == '?' || c == ':') {
-			lg_error("unknown option '%s' (see 'lockgraph run --help')",
-			         argv[optind - 1]);
-			return LG_EXIT_USAGE;
-		}
-		if (c == 'd') {
-			out_dir = optarg;
-			continue;
-		}
-		const char *name = c == 'f' ? "format" : c == 'o' ? "output" : "exitcode";
-		if (lg_report_options_set(&o, name, optarg) != 0)
-			return LG_EXIT_USAGE;
-	}
-	if (optind == argc) {
+	const struct lg_command_option own[] = {{"out", &out_dir}, {NULL, NULL}};
+	int first = lg_report_options_parse(&o, argc, argv, own, usage);
+	if (first < 0)
+		return first == -1 ? 0 : LG_EXIT_USAGE;
+	if (first == argc) {
 		lg_error("no program given (usage: lockgraph run [options] -- PROGRAM [ARGS...])");
 		return LG_EXIT_USAGE;
 	}
@@ -288,7 +262,7 @@ int lg_cmd_run(int argc, char **argv)
 	o.run_id = run_id;
 
 	bool ran;
-	int status = run_program(argv + optind, lib, dir, run_id, &ran);
+	int status = run_program(argv + first, lib, dir, run_id, &ran);
 	struct lg_pipeline_result r = {0};
 	if (ran) {
 		struct lg_path_list paths = {0};
@@ -298,7 +272,7 @@ int lg_cmd_run(int argc, char **argv)
 		if (r.traces == 0)
 			lg_warn("'%s' wrote no lockgraph trace: lockgraph only sees dynamically "
 			        "linked programs that are not setuid",
-			        argv[optind]);
+			        argv[first]);
 	}
 	if (temporary)
 		nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);

@@ -1,6 +1,7 @@
 /* See report_options.h. */
 #include "report_options.h"
 
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,4 +48,46 @@ int lg_report_options_set(struct lg_report_options *o, const char *name, const c
 		return 0;
 	}
 	return lg_error("unknown report option '--%s'", name);
+}
+
+int lg_report_options_parse(struct lg_report_options *o, int argc, char **argv,
+                            const struct lg_command_option *extra, void (*usage)(FILE *))
+{
+	static const char *const shared[] = {"format", "output", "exitcode"};
+	struct option longopts[16];
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++)
+		longopts[n++] = (struct option){shared[i], required_argument, NULL, 0};
+	size_t first_extra = n;
+	for (size_t i = 0; extra && extra[i].name && n < 14; i++)
+		longopts[n++] = (struct option){extra[i].name, required_argument, NULL, 0};
+	longopts[n++] = (struct option){"help", no_argument, NULL, 'h'};
+	longopts[n] = (struct option){NULL, 0, NULL, 0};
+
+	opterr = 0;
+	optind = 1;
+	int c, index;
+	/* "+": stop at the program's name; ":": report a missing value as ':'. */
+	while ((c = getopt_long(argc, argv, "+:h", longopts, &index)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return -1;
+		}
+		if (c == ':') {
+			lg_error("option '%s' needs a value", argv[optind - 1]);
+			return -2;
+		}
+		if (c == '?') {
+			lg_error("unknown option '%s' (see 'lockgraph %s --help')",
+			         argv[optind - 1], argv[0]);
+			return -2;
+		}
+		if ((size_t)index >= first_extra) {
+			*extra[index - first_extra].value = optarg;
+			continue;
+		}
+		if (lg_report_options_set(o, longopts[index].name, optarg) != 0)
+			return -2;
+	}
+	return optind;
 }

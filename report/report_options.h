@@ -28,4 +28,18 @@ int lg_report_options_set(struct lg_report_options *o, const char *name, const c
 /* The help lines for these options. */
 extern const char lg_report_options_help[];
 
+/* An option a command adds to the shared ones: --name VALUE sets *value. */
+struct lg_command_option {
+	const char *name;
+	const char **value;
+};
+
+/* Parses the options of `lockgraph COMMAND` (argv[0] is COMMAND) up to the
+ * first operand or "--": the shared report options, -h/--help (prints
+ * usage to stdout) and the command's own (extra, ending with a NULL name).
+ * Returns the index of the first operand, or -1 after --help, or -2 after
+ * printing an error. */
+int lg_report_options_parse(struct lg_report_options *o, int argc, char **argv,
+                            const struct lg_command_option *extra, void (*usage)(FILE *));
+
 #endif

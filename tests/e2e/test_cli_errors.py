@@ -188,6 +188,14 @@ def case_bad_format(args):
         expect_error(result, USAGE, ["xml"], "unknown format for report")
 
 
+def case_missing_value(args):
+    with lgtest.temp_dir() as tmp:
+        result = lgtest.run([args.lockgraph, "run", "--out"], cwd=tmp)
+        expect_error(result, USAGE, ["--out", "needs a value"], "run --out without a value")
+        result = lgtest.run([args.lockgraph, "report", "--format"], cwd=tmp)
+        expect_error(result, USAGE, ["--format", "needs a value"], "report --format without a value")
+
+
 def case_exitcode(args):
     exe = lgtest.sample_path(args, "bank_transfer")
     with lgtest.temp_dir() as tmp:
@@ -214,6 +222,7 @@ CASES = {
     "report-empty": case_report_empty,
     "report-truncated": case_report_truncated,
     "bad-format": case_bad_format,
+    "missing-value": case_missing_value,
     "exitcode": case_exitcode,
 }
 
