@@ -85,13 +85,9 @@ void lg_acquired_slow(struct lg_thread *t, uintptr_t addr, uintptr_t site, uint8
 	if (t->depth == t->held_cap && !lg_thread_grow_held(t))
 		goto out;
 
-	struct lg_lock *l = t->lock_cache[lg_lock_slot(addr)];
-	if (!l || !lg_lock_live(l, addr)) {
-		l = lg_lock_table_get(addr, kind);
-		if (!l)
-			goto out;
-		t->lock_cache[lg_lock_slot(addr)] = l;
-	}
+	struct lg_lock *l = lg_lock_of(t, addr, kind);
+	if (!l)
+		goto out;
 
 	struct lg_stack *stack = NULL;
 	if (!atomic_load_explicit(&l->first_stack, memory_order_acquire)) {
@@ -119,17 +115,53 @@ void lg_acquired_slow(struct lg_thread *t, uintptr_t addr, uintptr_t site, uint8
 		t->site_unused[slot]++;
 	}
 
-	if (t->depth) {
-		uint64_t key = lg_edge_key(t, l, mode, flags);
-		uint64_t *cached = &t->edge_cache[key & (LG_EDGE_CACHE - 1)];
-		if (*cached != key) {
-			record_edges(t, l, mode, flags, &stack);
-			*cached = key;
-		}
-	}
+	lg_record_order(t, l, mode, flags, &stack);
 	lg_held_push(t, l, stack, site, mode, flags);
 out:
 	errno = saved_errno;
+}
+
+struct lg_lock *lg_lock_of(struct lg_thread *t, uintptr_t addr, uint8_t kind)
+{
+	struct lg_lock *l = t->lock_cache[lg_lock_slot(addr)];
+	if (!l || !lg_lock_live(l, addr)) {
+		l = lg_lock_table_get(addr, kind);
+		if (l)
+			t->lock_cache[lg_lock_slot(addr)] = l;
+	}
+	return l;
+}
+
+void lg_record_order(struct lg_thread *t, struct lg_lock *l, uint8_t mode, uint8_t flags,
+                     struct lg_stack **stack)
+{
+	if (!t->depth)
+		return;
+	uint64_t key = lg_edge_key(t, l, mode, flags);
+	uint64_t *cached = &t->edge_cache[key & (LG_EDGE_CACHE - 1)];
+	if (*cached != key) {
+		record_edges(t, l, mode, flags, stack);
+		*cached = key;
+	}
+}
+
+void lg_hold_ending(struct lg_thread *t, struct lg_held *h)
+{
+	uint64_t held = lg_now_ns() - h->taken_ns;
+	if (held < (uint64_t)lg_opts.hold_warn_ms * 1000000u)
+		return;
+	int saved_errno = errno;
+	if (!h->stack)
+		h->stack = lg_stack_call_site(h->site);
+	lg_trace_write_long(LG_REC_LONG_HOLD, t, h->lock, h->stack, 0, lg_stack_capture(), held);
+	errno = saved_errno;
+}
+
+void lg_released_unheld(uintptr_t addr)
+{
+	struct lg_lock *l = lg_lock_table_find(addr);
+	if (l)
+		atomic_store_explicit(&l->owner, 0, memory_order_release);
 }
 
 void lg_lock_reinit(uintptr_t addr, uint8_t kind, int destroyed)

@@ -13,16 +13,37 @@
 #include <stdint.h>
 
 #include "lock_table.h"
+#include "options.h"
 #include "sites.h"
 #include "table.h"
 #include "thread.h"
 #include "trace_format.h"
+#include "waitfor.h"
 
 #define LG_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define LG_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 void lg_acquired_slow(struct lg_thread *t, uintptr_t addr, uintptr_t site, uint8_t kind,
                       uint8_t mode, uint8_t flags);
+
+/* h is about to be released; with hold_warn_ms, a long hold is recorded. */
+void lg_hold_ending(struct lg_thread *t, struct lg_held *h);
+
+/* An unlock of a lock this thread is not known to hold (taken by another
+ * thread, or before lockgraph started): whoever lockgraph thought held it
+ * does not any more. */
+void lg_released_unheld(uintptr_t addr);
+
+/* The lock record for addr, through this thread's cache; NULL when out of
+ * memory. */
+struct lg_lock *lg_lock_of(struct lg_thread *t, uintptr_t addr, uint8_t kind);
+
+/* Records the lock-order edges of taking l while holding the thread's
+ * held locks, if any is new; *stack is the acquisition's stack, captured
+ * if needed. Used when a lock is taken, and when a thread starts waiting
+ * for one (the order is a fact before the wait ends, or if it never does). */
+void lg_record_order(struct lg_thread *t, struct lg_lock *l, uint8_t mode, uint8_t flags,
+                     struct lg_stack **stack);
 
 /* Identity of a held lock inside the held-set hash. */
 static inline uint64_t lg_held_key(const struct lg_lock *l, uint8_t mode)
@@ -69,6 +90,8 @@ static inline void lg_held_push(struct lg_thread *t, struct lg_lock *l, struct l
 	h->mode = mode;
 	h->flags = flags;
 	t->held_hash ^= lg_held_key(l, mode);
+	atomic_store_explicit(&l->owner, t->id, memory_order_relaxed);
+	h->taken_ns = LG_UNLIKELY(lg_opts.hold_warn_ms) ? lg_now_ns() : 0;
 }
 
 static inline void lg_acquired(uintptr_t addr, uintptr_t site, uint8_t kind, uint8_t mode,
@@ -106,10 +129,15 @@ static inline void lg_releasing(uintptr_t addr)
 {
 	struct lg_thread *t = &lg_self;
 	struct lg_held *h = lg_held_find(t, addr);
-	if (!h)
+	if (LG_UNLIKELY(!h)) {
+		lg_released_unheld(addr);
 		return;
+	}
 	if (--h->count)
 		return;
+	if (LG_UNLIKELY(h->taken_ns))
+		lg_hold_ending(t, h);
+	atomic_store_explicit(&h->lock->owner, 0, memory_order_release);
 	t->held_hash ^= lg_held_key(h->lock, h->mode);
 	struct lg_held *end = &t->held[--t->depth];
 	for (; h < end; h++)

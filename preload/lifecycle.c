@@ -11,6 +11,7 @@
 #include "real.h"
 #include "start.h"
 #include "trace_write.h"
+#include "waitfor.h"
 
 _Atomic int lg_state = LG_STARTING;
 
@@ -32,6 +33,7 @@ static void fork_child(void)
 {
 	lg_fork_locks_child();
 	lg_edges_fork_child();
+	lg_wait_fork_child();
 	lg_thread_fork_child();
 	lg_trace_fork_child();
 	lg_self.in_tool--;

@@ -41,6 +41,12 @@ static struct lg_lock *insert(uintptr_t addr, uint8_t kind, struct lg_stack *ini
 	return l;
 }
 
+struct lg_lock *lg_lock_table_find(uintptr_t addr)
+{
+	struct lg_lock *l = newest(addr);
+	return l && !atomic_load_explicit(&l->dead, memory_order_relaxed) ? l : NULL;
+}
+
 struct lg_lock *lg_lock_table_get(uintptr_t addr, uint8_t kind)
 {
 	struct lg_lock *l = newest(addr);

@@ -22,9 +22,16 @@ struct lg_lock {
 	struct lg_stack *_Atomic first_stack;
 	_Atomic uint32_t first_thread;
 	uint32_t written_epoch; /* trace lock */
+	/* The thread holding it (as lockgraph saw it taken), 0 if none: set
+	 * after the real lock call returns, cleared before the real unlock, so
+	 * a nonzero owner really holds it. Only the wait-for check reads it. */
+	_Atomic uint32_t owner;
 };
 
 bool lg_lock_table_init(void);
+
+/* The live record for addr, or NULL; creates nothing. */
+struct lg_lock *lg_lock_table_find(uintptr_t addr);
 
 /* The live record for addr, created (as statically initialized) if there
  * is none. NULL when out of memory. */

@@ -14,21 +14,29 @@ struct lg_options lg_opts;
 static char problems[MAX_PROBLEMS][160];
 static int nproblems;
 
-enum opt_type { OPT_STRING, OPT_INT };
+enum opt_type { OPT_STRING, OPT_INT, OPT_CHOICE };
 
 struct opt_def {
 	const char *name;
 	enum opt_type type;
 	void *value;
-	size_t size;  /* OPT_STRING: buffer size */
-	int min, max; /* OPT_INT: accepted range */
+	size_t size;                /* OPT_STRING: buffer size */
+	int min, max;               /* OPT_INT: accepted range */
+	const char *const *choices; /* OPT_CHOICE: names of values 1, 2, ... (NULL-ended) */
 };
 
+/* enum lg_deadlock_action, from 1 */
+static const char *const deadlock_actions[] = {"exit", "abort", "wait", NULL};
+
 static const struct opt_def opt_table[] = {
-        {"out", OPT_STRING, lg_opts.out, sizeof(lg_opts.out), 0, 0},
-        {"run", OPT_STRING, lg_opts.run, sizeof(lg_opts.run), 0, 0},
-        {"max_frames", OPT_INT, &lg_opts.max_frames, 0, 1, LG_TRACE_MAX_FRAMES},
-        {"verbosity", OPT_INT, &lg_opts.verbosity, 0, 0, 2},
+        {"out", OPT_STRING, lg_opts.out, sizeof(lg_opts.out), 0, 0, NULL},
+        {"run", OPT_STRING, lg_opts.run, sizeof(lg_opts.run), 0, 0, NULL},
+        {"max_frames", OPT_INT, &lg_opts.max_frames, 0, 1, LG_TRACE_MAX_FRAMES, NULL},
+        {"verbosity", OPT_INT, &lg_opts.verbosity, 0, 0, 2, NULL},
+        {"on_deadlock", OPT_CHOICE, &lg_opts.on_deadlock, 0, 0, 0, deadlock_actions},
+        {"exitcode", OPT_INT, &lg_opts.exitcode, 0, 1, 255, NULL},
+        {"wait_warn_ms", OPT_INT, &lg_opts.wait_warn_ms, 0, 0, 86400000, NULL},
+        {"hold_warn_ms", OPT_INT, &lg_opts.hold_warn_ms, 0, 0, 86400000, NULL},
 };
 
 static void problem(const char *fmt, const char *a, int alen)
@@ -51,6 +59,18 @@ static void set_option(const char *key, size_t klen, const char *val, size_t vle
 			}
 			memcpy(d->value, val, vlen);
 			((char *)d->value)[vlen] = 0;
+			return;
+		}
+		if (d->type == OPT_CHOICE) {
+			for (int c = 0; d->choices[c]; c++) {
+				if (strlen(d->choices[c]) == vlen &&
+				    memcmp(d->choices[c], val, vlen) == 0) {
+					*(int *)d->value = c + 1;
+					return;
+				}
+			}
+			problem("ignoring '%.*s' in LOCKGRAPH_OPTIONS: not one of the choices", key,
+			        (int)(klen + 1 + vlen));
 			return;
 		}
 		char buf[24];
@@ -77,6 +97,8 @@ void lg_options_parse(const char *spec)
 	memset(&lg_opts, 0, sizeof(lg_opts));
 	strcpy(lg_opts.out, "lockgraph-out");
 	lg_opts.max_frames = 32;
+	lg_opts.on_deadlock = LG_ACTION_EXIT;
+	lg_opts.exitcode = 66;
 	nproblems = 0;
 	if (!spec)
 		return;

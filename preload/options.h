@@ -11,6 +11,10 @@ struct lg_options {
 	char run[64];       /* run id recorded in the trace (set by `lockgraph run`) */
 	int max_frames;     /* frames kept per stack */
 	int verbosity;      /* 0 silent, 1 prints the trace path at exit */
+	int on_deadlock;    /* enum lg_deadlock_action: what to do when threads are stuck */
+	int exitcode;       /* the process's exit status for on_deadlock=exit */
+	int wait_warn_ms;   /* record waits longer than this (0: off) */
+	int hold_warn_ms;   /* record holds longer than this (0: off) */
 };
 
 extern struct lg_options lg_opts;

@@ -12,6 +12,8 @@
 
 struct lg_group;
 struct lg_lock;
+struct lg_wait_holding;
+struct lg_wait_slot;
 struct lg_site;
 struct lg_stack;
 
@@ -29,6 +31,7 @@ struct lg_held {
 	uint32_t count;         /* > 1: re-entered (recursive mutex) */
 	uint8_t mode;           /* enum lg_mode */
 	uint8_t flags;          /* enum lg_acq_flags */
+	uint64_t taken_ns;      /* CLOCK_MONOTONIC, only with hold_warn_ms */
 };
 
 struct lg_thread {
@@ -49,7 +52,11 @@ struct lg_thread {
 	uint32_t *scratch; /* lock ids of the held set, sorted (slow path) */
 	uint32_t scratch_cap;
 	uint32_t scratch_inline[LG_HELD_INLINE];
-	struct lg_edges_news news; /* what the last new acquisition added */
+	struct lg_edges_news news;             /* what the last new acquisition added */
+	struct lg_wait_slot *slot;             /* this thread's wait, once it ever waited */
+	struct lg_wait_holding *view_holdings; /* copies of others' holdings (waitfor.c) */
+	uint32_t view_cap;
+	unsigned wait_slices; /* slices the current wait has lasted */
 	struct lg_lock *lock_cache[LG_LOCK_CACHE];
 	struct lg_site *site_cache[LG_SITE_CACHE];
 	/* Per site_cache slot: stacks captured at that (nesting) site since

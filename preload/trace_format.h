@@ -37,6 +37,9 @@ enum lg_rec_type {
 	LG_REC_ACQUIRE = 6,
 	LG_REC_WARNING = 7,
 	LG_REC_END = 8, /* the process ended normally (exit or return from main) */
+	LG_REC_DEADLOCK = 9,
+	LG_REC_LONG_WAIT = 10,
+	LG_REC_LONG_HOLD = 11,
 };
 
 struct lg_rec_header {
@@ -164,6 +167,64 @@ enum lg_warning_code {
 /* Tail: uint16_t-prefixed message. */
 struct lg_rec_warning {
 	uint32_t code;
+} __attribute__((packed));
+
+/* Threads stuck waiting for each other: a cycle in the wait-for graph,
+ * confirmed while every thread in it was blocked. Tail: nthreads struct
+ * lg_rec_waiter, each followed by its nholding struct lg_rec_holding. */
+struct lg_rec_deadlock {
+	uint64_t formed_mono_ns;   /* the last of its waits began */
+	uint64_t detected_mono_ns; /* lockgraph confirmed it */
+	uint64_t wall_ns;          /* CLOCK_REALTIME at detection */
+	uint8_t flags;             /* enum lg_deadlock_flags */
+	uint8_t action;            /* enum lg_deadlock_action */
+	uint16_t nthreads;
+} __attribute__((packed));
+
+enum lg_deadlock_flags {
+	/* A timed wait gave up while in the cycle: the deadlock was broken by
+	 * the timeout and the program went on. */
+	LG_DEADLOCK_TIMED_OUT = 1u << 0,
+};
+
+enum lg_deadlock_action {
+	LG_ACTION_NONE = 0, /* broken by a timeout: nothing to do */
+	LG_ACTION_EXIT = 1,
+	LG_ACTION_ABORT = 2,
+	LG_ACTION_WAIT = 3,
+};
+
+/* One stuck thread: it waits for `lock` (at wait_stack). */
+struct lg_rec_waiter {
+	uint32_t thread;
+	uint32_t lock;
+	uint32_t wait_stack;
+	uint16_t nholding;
+	uint8_t mode;  /* the mode it waits for */
+	uint8_t flags; /* LG_ACQ_TIMED: a timed wait */
+} __attribute__((packed));
+
+/* A lock a stuck thread holds, and where it took it. */
+struct lg_rec_holding {
+	uint32_t lock;
+	uint32_t stack;
+	uint8_t mode;
+	uint8_t reserved[3];
+} __attribute__((packed));
+
+/* A wait that lasted longer than wait_warn_ms (recorded once per wait, when
+ * the threshold passes), or a hold longer than hold_warn_ms (recorded at
+ * release). other_stack: the holder's stack for the lock when it is known
+ * (LONG_WAIT), or where the lock was released (LONG_HOLD). */
+struct lg_rec_long {
+	uint32_t thread;
+	uint32_t lock;
+	uint32_t stack;        /* where it waited / where it took the lock */
+	uint32_t other_thread; /* the holder (LONG_WAIT), 0 if unknown */
+	uint32_t other_stack;
+	uint32_t reserved;
+	uint64_t duration_ns;
+	uint64_t wall_ns;
 } __attribute__((packed));
 
 struct lg_rec_end {

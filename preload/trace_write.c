@@ -26,6 +26,7 @@
 #include "stack_depot.h"
 #include "thread.h"
 #include "trace_format.h"
+#include "waitfor.h"
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the trace format is little-endian");
 
@@ -48,8 +49,7 @@ static void module_locked(struct lg_module *m);
 static char buf[LG_TRACE_MAX_PAYLOAD + 64];
 static size_t buf_len;
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
+void lg_say(const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
@@ -111,8 +111,8 @@ static void emit(void)
 			continue;
 		if (n <= 0) {
 			failed = true;
-			say("lockgraph: warning: cannot write trace '%s': %s; recording stopped",
-			    trace_path, n < 0 ? strerror(errno) : "short write");
+			lg_say("lockgraph: warning: cannot write trace '%s': %s; recording stopped",
+			       trace_path, n < 0 ? strerror(errno) : "short write");
 			return;
 		}
 		off += (size_t)n;
@@ -154,8 +154,8 @@ static bool check_fd(void)
 	int fd = open(trace_path, O_WRONLY | O_APPEND | O_CLOEXEC);
 	if (fd < 0) {
 		failed = true;
-		say("lockgraph: warning: lost trace '%s': %s; recording stopped", trace_path,
-		    strerror(errno));
+		lg_say("lockgraph: warning: lost trace '%s': %s; recording stopped", trace_path,
+		       strerror(errno));
 		return false;
 	}
 	adopt_fd(fd);
@@ -230,8 +230,9 @@ static bool open_file(void)
 	char dir[PATH_MAX];
 	snprintf(dir, sizeof(dir), "%s", lg_opts.out);
 	if (!make_dirs(dir)) {
-		say("lockgraph: warning: cannot create trace directory '%s': %s; recording nothing",
-		    lg_opts.out, strerror(errno));
+		lg_say("lockgraph: warning: cannot create trace directory '%s': %s; recording "
+		       "nothing",
+		       lg_opts.out, strerror(errno));
 		return false;
 	}
 	char exe[PATH_MAX] = "";
@@ -256,15 +257,15 @@ static bool open_file(void)
 			break;
 	}
 	if (fd < 0) {
-		say("lockgraph: warning: cannot create trace file '%s': %s; recording nothing",
-		    trace_path, strerror(errno));
+		lg_say("lockgraph: warning: cannot create trace file '%s': %s; recording nothing",
+		       trace_path, strerror(errno));
 		return false;
 	}
 	adopt_fd(fd);
 	failed = false;
 	write_process();
 	for (int i = 0; i < lg_options_problem_count(); i++) {
-		say("lockgraph: warning: %s", lg_options_problem(i));
+		lg_say("lockgraph: warning: %s", lg_options_problem(i));
 		struct lg_rec_warning w = {.code = LG_WARN_OPTION};
 		begin(LG_REC_WARNING);
 		put(&w, sizeof(w));
@@ -443,6 +444,87 @@ out:
 	lg_ilock_unlock(&trace_lock);
 }
 
+void lg_trace_write_waiter(struct lg_thread *t, struct lg_wait_slot *s)
+{
+	lg_ilock_lock(&trace_lock);
+	if (check_fd()) {
+		thread_locked(t);
+		lock_locked(atomic_load_explicit(&s->lock, memory_order_relaxed));
+		stack_locked(s->wait_stack);
+		for (uint32_t i = 0; i < s->nholding; i++) {
+			lock_locked(s->holding[i].lock);
+			stack_locked(s->holding[i].stack);
+		}
+	}
+	lg_ilock_unlock(&trace_lock);
+}
+
+void lg_trace_write_deadlock(const struct lg_wait_view *v, uint32_t n, uint64_t formed_ns,
+                             uint64_t detected_ns, uint8_t flags, uint8_t action)
+{
+	struct lg_rec_deadlock d = {
+	        .formed_mono_ns = formed_ns,
+	        .detected_mono_ns = detected_ns,
+	        .wall_ns = now_ns(CLOCK_REALTIME),
+	        .flags = flags,
+	        .action = action,
+	        .nthreads = (uint16_t)n,
+	};
+	lg_ilock_lock(&trace_lock);
+	if (check_fd()) {
+		begin(LG_REC_DEADLOCK);
+		put(&d, sizeof(d));
+		for (uint32_t i = 0; i < n; i++) {
+			const struct lg_wait_view *s = &v[i];
+			struct lg_rec_waiter w = {
+			        .thread = s->thread,
+			        .lock = s->lock->id,
+			        .wait_stack = s->wait_stack ? s->wait_stack->id : 0,
+			        .nholding = (uint16_t)s->nholding,
+			        .mode = s->mode,
+			        .flags = s->flags,
+			};
+			put(&w, sizeof(w));
+			for (uint32_t k = 0; k < s->nholding; k++) {
+				struct lg_rec_holding h = {
+				        .lock = s->holding[k].lock->id,
+				        .stack = s->holding[k].stack ? s->holding[k].stack->id : 0,
+				        .mode = s->holding[k].mode,
+				};
+				put(&h, sizeof(h));
+			}
+		}
+		emit();
+	}
+	lg_ilock_unlock(&trace_lock);
+}
+
+void lg_trace_write_long(uint16_t type, struct lg_thread *t, struct lg_lock *l,
+                         struct lg_stack *stack, uint32_t other_thread,
+                         struct lg_stack *other_stack, uint64_t duration_ns)
+{
+	struct lg_rec_long r = {
+	        .thread = t->id,
+	        .lock = l->id,
+	        .stack = stack ? stack->id : 0,
+	        .other_thread = other_thread,
+	        .other_stack = other_stack ? other_stack->id : 0,
+	        .duration_ns = duration_ns,
+	        .wall_ns = now_ns(CLOCK_REALTIME),
+	};
+	lg_ilock_lock(&trace_lock);
+	if (check_fd()) {
+		thread_locked(t);
+		lock_locked(l);
+		stack_locked(stack);
+		stack_locked(other_stack);
+		begin(type);
+		put(&r, sizeof(r));
+		emit();
+	}
+	lg_ilock_unlock(&trace_lock);
+}
+
 void lg_trace_warn(uint32_t code, const char *fmt, ...)
 {
 	char msg[300];
@@ -478,7 +560,7 @@ void lg_trace_end(void)
 		put(&r, sizeof(r));
 		emit();
 		if (lg_opts.verbosity >= 1)
-			say("lockgraph: trace written to '%s'", trace_path);
+			lg_say("lockgraph: trace written to '%s'", trace_path);
 	}
 	lg_ilock_unlock(&trace_lock);
 }

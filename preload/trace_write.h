@@ -33,6 +33,27 @@ void lg_trace_write_acquire(struct lg_thread *t, struct lg_lock *l, struct lg_st
                             uint8_t mode, uint8_t flags, const struct lg_held *held, unsigned nheld,
                             const uint32_t *only, uint32_t nonly);
 
+struct lg_wait_slot;
+
+/* The records a report of thread t's current wait (slot s) refers to:
+ * t's thread record, the lock it waits for, its holdings, their stacks. */
+void lg_trace_write_waiter(struct lg_thread *t, struct lg_wait_slot *s);
+
+/* A DEADLOCK record for the waits v[0..n), each thread waiting for a lock
+ * the next one holds; their waits were published (lg_trace_write_waiter). */
+struct lg_wait_view;
+void lg_trace_write_deadlock(const struct lg_wait_view *v, uint32_t n, uint64_t formed_ns,
+                             uint64_t detected_ns, uint8_t flags, uint8_t action);
+
+/* A LONG_WAIT or LONG_HOLD record (thread t, lock l, its stack; the other
+ * thread and stack, see struct lg_rec_long). */
+void lg_trace_write_long(uint16_t type, struct lg_thread *t, struct lg_lock *l,
+                         struct lg_stack *stack, uint32_t other_thread,
+                         struct lg_stack *other_stack, uint64_t duration_ns);
+
+/* One line on stderr, for what the user must see now. */
+void lg_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* A WARNING record; printf-style message. */
 void lg_trace_warn(uint32_t code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

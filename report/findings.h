@@ -33,12 +33,25 @@ struct lg_flock {
 	struct lg_fstack first_taken, created_at;
 };
 
+/* A lock a stuck thread holds (actual deadlocks). */
+struct lg_fholding {
+	size_t lock; /* index into locks */
+	struct lg_fstack stack;
+};
+
 struct lg_fthread {
 	char label[24]; /* "T1" */
 	char *name;     /* NULL when unnamed */
 	uint32_t os_tid;
 	bool main_thread;
 	struct lg_fstack created_at;
+	/* Actual deadlocks only: what it waits for (index into locks, or -1),
+	 * where, and what it holds meanwhile. */
+	ptrdiff_t waiting_for;
+	bool timed_wait;
+	struct lg_fstack wait_stack;
+	struct lg_fholding *holding;
+	size_t nholding;
 };
 
 /* Thread `thread` took lock `to` while holding lock `from`. */
@@ -62,6 +75,15 @@ struct lg_finding {
 	enum lg_finding_kind kind;
 	bool latent;
 	bool undecided; /* feasibility search ran out of budget */
+	/* Actual deadlocks: a timed wait gave up inside the cycle (so the
+	 * program went on, and it may have formed again: occurrences); the
+	 * same lock-order cycle was recorded as an inversion too (and is not
+	 * listed again); what lockgraph did (enum lg_deadlock_action); when. */
+	bool broken_by_timeout;
+	bool also_potential;
+	int action;
+	uint64_t first_wall_ns, last_wall_ns;
+	uint64_t detected_after_ns;
 	char signature[17];
 	size_t occurrences;
 	struct lg_fprocess *procs;
@@ -72,9 +94,35 @@ struct lg_finding {
 	size_t nthreads;
 	struct lg_fedge *edges;
 	size_t nedges;
+	size_t ncycle_locks; /* locks[0..ncycle_locks) form the cycle; the rest are other holdings
+	                      */
 	/* The edge observed last (always the last one: the cycle is rotated
 	 * so), the one that reversed the order the others had set. */
 	size_t reversing_edge;
+};
+
+/* A long wait or hold (wait_warn_ms / hold_warn_ms), merged by lock and
+ * place: not a deadlock, but often what stands behind a stall. */
+enum lg_stall_kind {
+	LG_STALL_WAIT,
+	LG_STALL_HOLD,
+};
+
+struct lg_stall {
+	enum lg_stall_kind kind;
+	char *key; /* merges the same lock at the same place */
+	struct lg_flock lock;
+	char *thread_name; /* NULL when unnamed */
+	uint32_t tid;
+	/* LG_STALL_WAIT: the holder, when known, and where it took the lock;
+	 * LG_STALL_HOLD: where the lock was released. */
+	char *other_name;
+	uint32_t other_tid;
+	struct lg_fstack stack, other_stack;
+	uint64_t longest_ns;
+	size_t count;
+	uint32_t pid;
+	char *exe;
 };
 
 struct lg_findings {
@@ -93,6 +141,9 @@ struct lg_findings {
 	size_t undecided;
 	char **notes; /* one line each: trace warnings, unusable modules */
 	size_t nnotes, notes_cap;
+
+	struct lg_stall *stalls; /* longest first after lg_findings_rank */
+	size_t nstalls, stalls_cap;
 };
 
 void lg_findings_init(struct lg_findings *f);

@@ -51,6 +51,57 @@ static void stack(struct lg_json *j, const char *key, const struct lg_fstack *s)
 	}
 }
 
+static const char *action_name(int action)
+{
+	switch ((enum lg_deadlock_action)action) {
+	case LG_ACTION_EXIT:
+		return "exit";
+	case LG_ACTION_ABORT:
+		return "abort";
+	case LG_ACTION_WAIT:
+		return "wait";
+	case LG_ACTION_NONE:
+		break;
+	}
+	return "none";
+}
+
+static void actual_fields(struct lg_json *j, const struct lg_finding *fi)
+{
+	lg_json_key(j, "broken_by_timeout");
+	lg_json_bool(j, fi->broken_by_timeout);
+	lg_json_key(j, "times");
+	lg_json_int(j, (long long)fi->occurrences);
+	lg_json_key(j, "span_ms");
+	lg_json_int(j, (long long)((fi->last_wall_ns - fi->first_wall_ns) / 1000000));
+	lg_json_key(j, "detected_after_ms");
+	lg_json_int(j, (long long)(fi->detected_after_ns / 1000000));
+	lg_json_key(j, "also_potential");
+	lg_json_bool(j, fi->also_potential);
+	lg_json_key(j, "action");
+	lg_json_string(j, action_name(fi->action));
+}
+
+/* Where a stuck thread waits and what it holds (actual deadlocks). */
+static void thread_wait(struct lg_json *j, const struct lg_finding *fi, const struct lg_fthread *t)
+{
+	lg_json_key(j, "waiting_for");
+	lg_json_string(j, fi->locks[t->waiting_for].label);
+	lg_json_key(j, "timed_wait");
+	lg_json_bool(j, t->timed_wait);
+	stack(j, "wait_stack", &t->wait_stack);
+	lg_json_key(j, "holding");
+	lg_json_array_begin(j);
+	for (size_t k = 0; k < t->nholding; k++) {
+		lg_json_object_begin(j);
+		lg_json_key(j, "lock");
+		lg_json_string(j, fi->locks[t->holding[k].lock].label);
+		stack(j, "stack", &t->holding[k].stack);
+		lg_json_object_end(j);
+	}
+	lg_json_array_end(j);
+}
+
 static void finding(struct lg_json *j, const struct lg_finding *fi)
 {
 	lg_json_object_begin(j);
@@ -70,6 +121,8 @@ static void finding(struct lg_json *j, const struct lg_finding *fi)
 	lg_json_string(j, fi->signature);
 	lg_json_key(j, "occurrences");
 	lg_json_int(j, (long long)fi->occurrences);
+	if (fi->kind == LG_FINDING_ACTUAL)
+		actual_fields(j, fi);
 
 	lg_json_key(j, "processes");
 	lg_json_array_begin(j);
@@ -122,6 +175,8 @@ static void finding(struct lg_json *j, const struct lg_finding *fi)
 		lg_json_key(j, "main");
 		lg_json_bool(j, t->main_thread);
 		stack(j, "created_at", &t->created_at);
+		if (t->waiting_for >= 0)
+			thread_wait(j, fi, t);
 		lg_json_object_end(j);
 	}
 	lg_json_array_end(j);
@@ -149,6 +204,56 @@ static void finding(struct lg_json *j, const struct lg_finding *fi)
 	lg_json_object_end(j);
 }
 
+static void stall(struct lg_json *j, const struct lg_stall *s)
+{
+	lg_json_object_begin(j);
+	lg_json_key(j, "kind");
+	lg_json_string(j, s->kind == LG_STALL_HOLD ? "long-hold" : "long-wait");
+	lg_json_key(j, "lock");
+	lg_json_object_begin(j);
+	lg_json_key(j, "kind");
+	lg_json_string(j, s->lock.kind);
+	lg_json_key(j, "name");
+	lg_json_string(j, s->lock.name);
+	lg_json_key(j, "description");
+	lg_json_string(j, s->lock.description);
+	lg_json_key(j, "address");
+	lg_json_hex(j, s->lock.address);
+	lg_json_object_end(j);
+	lg_json_key(j, "thread");
+	lg_json_object_begin(j);
+	lg_json_key(j, "name");
+	lg_json_string(j, s->thread_name);
+	lg_json_key(j, "tid");
+	lg_json_int(j, s->tid);
+	lg_json_object_end(j);
+	lg_json_key(j, "count");
+	lg_json_int(j, (long long)s->count);
+	lg_json_key(j, "longest_ms");
+	lg_json_int(j, (long long)(s->longest_ns / 1000000));
+	stack(j, s->kind == LG_STALL_HOLD ? "taken_at" : "wait_stack", &s->stack);
+	if (s->kind == LG_STALL_HOLD) {
+		stack(j, "released_at", &s->other_stack);
+	} else {
+		lg_json_key(j, "holder");
+		lg_json_object_begin(j);
+		lg_json_key(j, "name");
+		lg_json_string(j, s->other_name);
+		lg_json_key(j, "tid");
+		if (s->other_tid)
+			lg_json_int(j, s->other_tid);
+		else
+			lg_json_null(j);
+		stack(j, "taken_at", &s->other_stack);
+		lg_json_object_end(j);
+	}
+	lg_json_key(j, "pid");
+	lg_json_int(j, s->pid);
+	lg_json_key(j, "exe");
+	lg_json_string(j, s->exe);
+	lg_json_object_end(j);
+}
+
 void lg_render_json(FILE *out, const struct lg_findings *f)
 {
 	struct lg_json j;
@@ -162,6 +267,11 @@ void lg_render_json(FILE *out, const struct lg_findings *f)
 	lg_json_array_begin(&j);
 	for (size_t i = 0; i < f->n; i++)
 		finding(&j, f->v[i]);
+	lg_json_array_end(&j);
+	lg_json_key(&j, "stalls");
+	lg_json_array_begin(&j);
+	for (size_t i = 0; i < f->nstalls; i++)
+		stall(&j, &f->stalls[i]);
 	lg_json_array_end(&j);
 	lg_json_key(&j, "summary");
 	lg_json_object_begin(&j);

@@ -121,7 +121,7 @@ static void at(const struct text *t, const struct lg_fstack *s)
 static void cycle_line(const struct text *t, const struct lg_finding *fi)
 {
 	fprintf(t->out, "  cycle: ");
-	for (size_t i = 0; i < fi->nlocks; i++)
+	for (size_t i = 0; i < fi->ncycle_locks; i++)
 		fprintf(t->out, "%s → ", fi->locks[i].description);
 	fprintf(t->out, "%s\n", fi->locks[0].description);
 }
@@ -131,30 +131,28 @@ static void fix_hint(const struct text *t, const struct lg_finding *fi)
 	const struct lg_fedge *rev = &fi->edges[fi->reversing_edge];
 	const char *held = fi->locks[rev->from].description;
 	const char *taken = fi->locks[rev->to].description;
+	size_t n = fi->ncycle_locks;
 	fprintf(t->out, "\n  fix: take these locks in one order on every path.\n       ");
-	for (size_t i = 1; i <= fi->nlocks; i++) {
-		size_t k = (rev->to + i - 1) % fi->nlocks;
-		fprintf(t->out, "%s%s", fi->locks[k].description, i < fi->nlocks ? " → " : "");
+	if (fi->kind == LG_FINDING_ACTUAL) {
+		fprintf(t->out, "For example ");
 	}
-	fprintf(t->out, " was seen first;\n       it is reversed at ");
+	for (size_t i = 1; i <= n; i++) {
+		size_t k = (rev->to + i - 1) % n;
+		fprintf(t->out, "%s%s", fi->locks[k].description, i < n ? " → " : "");
+	}
+	if (fi->kind == LG_FINDING_ACTUAL)
+		fprintf(t->out, ";\n       it is reversed at ");
+	else
+		fprintf(t->out, " was seen first;\n       it is reversed at ");
 	at(t, &rev->acquire);
 	fprintf(t->out,
 	        ":\n       take %s before %s there,\n       or release %s before taking %s\n",
 	        taken, held, held, taken);
 }
 
-static void finding(const struct text *t, const struct lg_finding *fi, size_t number)
+/* The order inversion: both (all) orders, each with both stacks. */
+static void order_body(const struct text *t, const struct lg_finding *fi)
 {
-	fprintf(t->out, "==lockgraph== #%zu ", number);
-	if (fi->latent)
-		fprintf(t->out,
-		        "latent lock-order inversion between %zu locks\n"
-		        "  (one thread took them in both orders: it can not deadlock as it ran,"
-		        " but will once these paths run in different threads)\n",
-		        fi->nlocks);
-	else
-		fprintf(t->out, "potential deadlock: lock-order inversion between %zu locks\n",
-		        fi->nlocks);
 	cycle_line(t, fi);
 	for (size_t i = 0; i < fi->nedges; i++) {
 		const struct lg_fedge *e = &fi->edges[i];
@@ -167,7 +165,43 @@ static void finding(const struct text *t, const struct lg_finding *fi, size_t nu
 		fprintf(t->out, "    %s was taken at:\n", fi->locks[e->from].description);
 		print_stack(t, &e->held, "    ");
 	}
-	fprintf(t->out, "\n");
+}
+
+/* Stuck threads: who waits for what, held by whom; each one's wait and
+ * holdings with their stacks. */
+static void stuck_body(const struct text *t, const struct lg_finding *fi)
+{
+	for (size_t i = 0; i < fi->nthreads; i++) {
+		const struct lg_fthread *th = &fi->threads[i];
+		const struct lg_fthread *holder = &fi->threads[(i + 1) % fi->nthreads];
+		fprintf(t->out, "  ");
+		thread_name(t, th);
+		fprintf(t->out, " waits for %s%s, ", fi->locks[th->waiting_for].description,
+		        th->timed_wait ? " (timed)" : "");
+		if (holder == th) {
+			fprintf(t->out, "which it holds itself\n");
+			continue;
+		}
+		fprintf(t->out, "held by ");
+		thread_name(t, holder);
+		fprintf(t->out, "\n");
+	}
+	for (size_t i = 0; i < fi->nthreads; i++) {
+		const struct lg_fthread *th = &fi->threads[i];
+		fprintf(t->out, "\n  ");
+		thread_name(t, th);
+		fprintf(t->out, " waits for %s at:\n", fi->locks[th->waiting_for].description);
+		print_stack(t, &th->wait_stack, "    ");
+		for (size_t k = 0; k < th->nholding; k++) {
+			fprintf(t->out, "    holding %s, taken at:\n",
+			        fi->locks[th->holding[k].lock].description);
+			print_stack(t, &th->holding[k].stack, "      ");
+		}
+	}
+}
+
+static void threads_created(const struct text *t, const struct lg_finding *fi)
+{
 	for (size_t i = 0; i < fi->nthreads; i++) {
 		const struct lg_fthread *th = &fi->threads[i];
 		fprintf(t->out, "  ");
@@ -180,11 +214,93 @@ static void finding(const struct text *t, const struct lg_finding *fi, size_t nu
 		at(t, &th->created_at);
 		fprintf(t->out, "\n");
 	}
+}
+
+static void header(const struct text *t, const struct lg_finding *fi, size_t number)
+{
+	fprintf(t->out, "==lockgraph== #%zu ", number);
+	if (fi->kind == LG_FINDING_ACTUAL && fi->broken_by_timeout)
+		fprintf(t->out,
+		        "deadlock broken by a timeout, %zu time%s in %.1f s: %zu threads waited "
+		        "for each other until a timed lock gave up\n",
+		        fi->occurrences, fi->occurrences == 1 ? "" : "s",
+		        (double)(fi->last_wall_ns - fi->first_wall_ns) / 1e9, fi->nthreads);
+	else if (fi->kind == LG_FINDING_ACTUAL)
+		fprintf(t->out, "DEADLOCK: %zu thread%s stuck%s\n", fi->nthreads,
+		        fi->nthreads == 1 ? " is" : "s are",
+		        fi->nthreads == 1 ? " on a lock it holds itself"
+		                          : ", each waiting for a lock another one holds");
+	else if (fi->latent)
+		fprintf(t->out,
+		        "latent lock-order inversion between %zu locks\n"
+		        "  (one thread took them in both orders: it can not deadlock as it ran,"
+		        " but will once these paths run in different threads)\n",
+		        fi->nlocks);
+	else
+		fprintf(t->out, "potential deadlock: lock-order inversion between %zu locks\n",
+		        fi->nlocks);
+}
+
+/* For an actual deadlock: what lockgraph saw and did. */
+static void outcome(const struct text *t, const struct lg_finding *fi)
+{
+	if (fi->broken_by_timeout) {
+		if (fi->occurrences > 1)
+			fprintf(t->out, "\n  It keeps coming back: after each timeout the threads "
+			                "retry in the "
+			                "same order\n  and collide again.\n");
+		return;
+	}
+	fprintf(t->out, "\n  lockgraph confirmed it %.1f ms after the last of these waits began",
+	        (double)fi->detected_after_ns / 1e6);
+	if (fi->action == LG_ACTION_EXIT)
+		fprintf(t->out, " and ended the process (on_deadlock=exit)");
+	else if (fi->action == LG_ACTION_ABORT)
+		fprintf(t->out, " and aborted the process (on_deadlock=abort)");
+	else if (fi->action == LG_ACTION_WAIT)
+		fprintf(t->out, " and left it stuck (on_deadlock=wait)");
+	fprintf(t->out, ".\n");
+	if (fi->also_potential)
+		fprintf(t->out,
+		        "  The same locks were also taken in opposite orders (the lock-order "
+		        "inversion behind it).\n");
+}
+
+static void relock_fix(const struct text *t, const struct lg_finding *fi)
+{
+	const struct lg_fthread *th = &fi->threads[0];
+	const char *lock = fi->locks[th->waiting_for].description;
+	fprintf(t->out, "\n  fix: do not take %s again at ", lock);
+	at(t, &th->wait_stack);
+	fprintf(t->out, "\n       while it is held (taken at ");
+	at(t, &fi->edges[0].held);
+	fprintf(t->out, "): pass the locked state down,\n"
+	                "       or split the function into a locking and a lock-free part\n");
+}
+
+static void finding(const struct text *t, const struct lg_finding *fi, size_t number)
+{
+	header(t, fi, number);
+	if (fi->kind == LG_FINDING_ACTUAL)
+		stuck_body(t, fi);
+	else
+		order_body(t, fi);
+	fprintf(t->out, "\n");
+	threads_created(t, fi);
+	if (fi->kind == LG_FINDING_ACTUAL)
+		outcome(t, fi);
 	if (fi->undecided)
 		fprintf(t->out,
 		        "  note: the search for a schedule that deadlocks ran out of budget;"
 		        " shown as potential\n");
-	fix_hint(t, fi);
+	if (fi->kind == LG_FINDING_ACTUAL && fi->nthreads == 1)
+		relock_fix(t, fi);
+	else
+		fix_hint(t, fi);
+	if (fi->broken_by_timeout)
+		fprintf(t->out,
+		        "       (then the timeout is never needed; if a retry stays, back off "
+		        "with random jitter)\n");
 	fprintf(t->out, "  seen %zu time%s in %zu process%s: ", fi->occurrences,
 	        fi->occurrences == 1 ? "" : "s", fi->nprocs, fi->nprocs == 1 ? "" : "es");
 	for (size_t i = 0; i < fi->nprocs && i < 5; i++)
@@ -198,6 +314,49 @@ static const char *plural(size_t n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
+static void named(const struct text *t, const char *name, uint32_t tid)
+{
+	if (name)
+		fprintf(t->out, "'%s' (tid %u)", name, tid);
+	else if (tid)
+		fprintf(t->out, "tid %u", tid);
+	else
+		fprintf(t->out, "an unknown thread");
+}
+
+/* A long wait or hold: not a deadlock, but what stands behind a stall. */
+static void stall(const struct text *t, const struct lg_stall *s)
+{
+	fprintf(t->out, "==lockgraph== long %s: ", s->kind == LG_STALL_HOLD ? "hold" : "wait");
+	named(t, s->thread_name, s->tid);
+	if (s->kind == LG_STALL_HOLD)
+		fprintf(t->out, " held %s for %.0f ms", s->lock.description,
+		        (double)s->longest_ns / 1e6);
+	else
+		fprintf(t->out, " waited %.0f ms for %s", (double)s->longest_ns / 1e6,
+		        s->lock.description);
+	fprintf(t->out, " (%s pid %u", base_name(s->exe), s->pid);
+	if (s->count > 1)
+		fprintf(t->out, "; %zu times here, this the longest", s->count);
+	fprintf(t->out, ")\n  %s at:\n", s->kind == LG_STALL_HOLD ? "taken" : "waiting");
+	print_stack(t, &s->stack, "    ");
+	if (s->kind == LG_STALL_HOLD) {
+		fprintf(t->out, "  released at:\n");
+		print_stack(t, &s->other_stack, "    ");
+	} else {
+		fprintf(t->out, "  held by ");
+		named(t, s->other_name, s->other_tid);
+		if (s->other_stack.missing) {
+			fprintf(t->out,
+			        " (where it took the lock is known only when it waits too)\n");
+		} else {
+			fprintf(t->out, ", taken at:\n");
+			print_stack(t, &s->other_stack, "    ");
+		}
+	}
+	fprintf(t->out, "\n");
+}
+
 void lg_render_text(FILE *out, const struct lg_findings *f)
 {
 	struct text t = {.out = out};
@@ -205,6 +364,8 @@ void lg_render_text(FILE *out, const struct lg_findings *f)
 		t.cwd_len = strlen(t.cwd);
 	for (size_t i = 0; i < f->n; i++)
 		finding(&t, f->v[i], i + 1);
+	for (size_t i = 0; i < f->nstalls; i++)
+		stall(&t, &f->stalls[i]);
 	for (size_t i = 0; i < f->nnotes; i++)
 		fprintf(out, "note: %s\n", f->notes[i]);
 	if (f->truncated)
@@ -217,11 +378,14 @@ void lg_render_text(FILE *out, const struct lg_findings *f)
 		        f->components_cut, plural(f->components_cut, "", "s"));
 	if (f->n == 0)
 		return;
+	size_t actual = lg_findings_count(f, LG_FINDING_ACTUAL, false);
 	size_t potential = lg_findings_count(f, LG_FINDING_POTENTIAL, false);
 	size_t latent = lg_findings_count(f, LG_FINDING_POTENTIAL, true);
-	fprintf(out,
-	        "SUMMARY: lockgraph: %zu potential deadlock%s, %zu latent lock-order inversion%s",
-	        potential, plural(potential, "", "s"), latent, plural(latent, "", "s"));
+	fprintf(out, "SUMMARY: lockgraph: ");
+	if (actual)
+		fprintf(out, "%zu deadlock%s, ", actual, plural(actual, "", "s"));
+	fprintf(out, "%zu potential deadlock%s, %zu latent lock-order inversion%s", potential,
+	        plural(potential, "", "s"), latent, plural(latent, "", "s"));
 	const struct lg_finding *top = f->v[0];
 	fprintf(out, " in %zu trace%s; first at ", f->traces, plural(f->traces, "", "s"));
 	at(&t, &top->edges[top->reversing_edge].acquire);

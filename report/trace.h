@@ -50,6 +50,35 @@ struct lg_trace_acquire {
 	struct lg_trace_held *held;
 };
 
+struct lg_trace_holding {
+	uint32_t lock, stack;
+	uint8_t mode;
+};
+
+/* A thread stuck in a deadlock: it waits for `lock` and holds `holding`. */
+struct lg_trace_waiter {
+	uint32_t thread, lock, wait_stack;
+	uint8_t mode, flags;
+	uint16_t nholding;
+	struct lg_trace_holding *holding;
+};
+
+/* Waiter i waits for a lock waiter i+1 (cyclically) holds. */
+struct lg_trace_deadlock {
+	uint64_t formed_ns, detected_ns; /* CLOCK_MONOTONIC */
+	uint64_t wall_ns;
+	uint8_t flags, action;
+	uint16_t nwaiters;
+	struct lg_trace_waiter *waiters;
+};
+
+/* A long wait or hold (struct lg_rec_long). */
+struct lg_trace_long {
+	uint16_t type; /* LG_REC_LONG_WAIT or LG_REC_LONG_HOLD */
+	uint32_t thread, lock, stack, other_thread, other_stack;
+	uint64_t duration_ns, wall_ns;
+};
+
 struct lg_trace_warning {
 	uint32_t code;
 	char *message;
@@ -83,6 +112,10 @@ struct lg_trace {
 	size_t nacquires, acquires_cap;
 	struct lg_trace_warning *warnings;
 	size_t nwarnings, warnings_cap;
+	struct lg_trace_deadlock *deadlocks;
+	size_t ndeadlocks, deadlocks_cap;
+	struct lg_trace_long *longs;
+	size_t nlongs, longs_cap;
 
 	/* id -> index + 1 */
 	struct lg_idmap stack_ix, thread_ix, lock_ix;

@@ -260,6 +260,81 @@ static bool read_warning(struct reader *r, struct cursor *c)
 	return !c->bad || fail(r, "malformed warning record");
 }
 
+static bool read_deadlock(struct reader *r, struct cursor *c)
+{
+	struct lg_trace *t = r->t;
+	struct lg_rec_deadlock d;
+	take(c, &d, sizeof(d));
+	if (c->bad || d.nthreads == 0)
+		return fail(r, "malformed deadlock record");
+	lg_grow(&t->deadlocks, &t->deadlocks_cap, t->ndeadlocks, sizeof(*t->deadlocks));
+	struct lg_trace_deadlock *td = &t->deadlocks[t->ndeadlocks++];
+	*td = (struct lg_trace_deadlock){
+	        .formed_ns = d.formed_mono_ns,
+	        .detected_ns = d.detected_mono_ns,
+	        .wall_ns = d.wall_ns,
+	        .flags = d.flags,
+	        .action = d.action,
+	        .nwaiters = d.nthreads,
+	        .waiters = lg_xcalloc(d.nthreads, sizeof(*td->waiters)),
+	};
+	for (unsigned i = 0; i < d.nthreads; i++) {
+		struct lg_rec_waiter w;
+		take(c, &w, sizeof(w));
+		if (c->bad)
+			return fail(r, "deadlock record cut short");
+		if (!defined(&t->thread_ix, w.thread) || !defined(&t->lock_ix, w.lock) ||
+		    !ref_ok(&t->stack_ix, w.wait_stack))
+			return fail(r,
+			            "deadlock record refers to an unknown thread, lock or stack");
+		struct lg_trace_waiter *tw = &td->waiters[i];
+		*tw = (struct lg_trace_waiter){
+		        .thread = w.thread,
+		        .lock = w.lock,
+		        .wait_stack = w.wait_stack,
+		        .mode = w.mode,
+		        .flags = w.flags,
+		        .nholding = w.nholding,
+		        .holding = lg_xcalloc(w.nholding, sizeof(*tw->holding)),
+		};
+		for (unsigned k = 0; k < w.nholding; k++) {
+			struct lg_rec_holding h;
+			take(c, &h, sizeof(h));
+			if (c->bad)
+				return fail(r, "deadlock record cut short");
+			if (!defined(&t->lock_ix, h.lock) || !ref_ok(&t->stack_ix, h.stack))
+				return fail(r, "deadlock record holds an unknown lock or stack");
+			tw->holding[k] = (struct lg_trace_holding){h.lock, h.stack, h.mode};
+		}
+	}
+	return true;
+}
+
+static bool read_long(struct reader *r, struct cursor *c, uint16_t type)
+{
+	struct lg_trace *t = r->t;
+	struct lg_rec_long l;
+	take(c, &l, sizeof(l));
+	if (c->bad)
+		return fail(r, "malformed long wait/hold record");
+	/* other_thread may have no record: a running holder is never read. */
+	if (!defined(&t->thread_ix, l.thread) || !defined(&t->lock_ix, l.lock) ||
+	    !ref_ok(&t->stack_ix, l.stack) || !ref_ok(&t->stack_ix, l.other_stack))
+		return fail(r, "long wait/hold record refers to an unknown thread, lock or stack");
+	lg_grow(&t->longs, &t->longs_cap, t->nlongs, sizeof(*t->longs));
+	t->longs[t->nlongs++] = (struct lg_trace_long){
+	        .type = type,
+	        .thread = l.thread,
+	        .lock = l.lock,
+	        .stack = l.stack,
+	        .other_thread = l.other_thread,
+	        .other_stack = l.other_stack,
+	        .duration_ns = l.duration_ns,
+	        .wall_ns = l.wall_ns,
+	};
+	return true;
+}
+
 static bool read_end(struct reader *r, struct cursor *c)
 {
 	struct lg_rec_end e;
@@ -295,6 +370,11 @@ static bool read_record(struct reader *r, uint16_t type, struct cursor *c)
 		return read_warning(r, c);
 	case LG_REC_END:
 		return read_end(r, c);
+	case LG_REC_DEADLOCK:
+		return read_deadlock(r, c);
+	case LG_REC_LONG_WAIT:
+	case LG_REC_LONG_HOLD:
+		return read_long(r, c, type);
 	}
 	/* A newer minor version may add record types: skip them. */
 	r->t->unknown_records++;
@@ -408,6 +488,13 @@ void lg_trace_free(struct lg_trace *t)
 	for (size_t i = 0; i < t->nwarnings; i++)
 		free(t->warnings[i].message);
 	free(t->warnings);
+	for (size_t i = 0; i < t->ndeadlocks; i++) {
+		for (unsigned k = 0; k < t->deadlocks[i].nwaiters; k++)
+			free(t->deadlocks[i].waiters[k].holding);
+		free(t->deadlocks[i].waiters);
+	}
+	free(t->deadlocks);
+	free(t->longs);
 	lg_idmap_free(&t->stack_ix);
 	lg_idmap_free(&t->thread_ix);
 	lg_idmap_free(&t->lock_ix);

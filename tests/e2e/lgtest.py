@@ -16,11 +16,13 @@ import contextlib
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import time
 import traceback
 
 # How long one command may run. The samples finish in well under a second;
@@ -155,10 +157,16 @@ def clean_env(extra=None):
     return env
 
 
-def run(cmd, env=None, cwd=None, timeout=TIMEOUT):
+def no_core_dumps():
+    """For preexec_fn: a program that is meant to abort leaves no core file."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def run(cmd, env=None, cwd=None, timeout=TIMEOUT, core_dumps=True):
     """Runs cmd (a list) to completion and returns its Result; a command that
     outlives `timeout` seconds is killed (with its process group) and fails
-    the test."""
+    the test. core_dumps=False: the command and its children dump no core
+    (for programs expected to abort)."""
     cmd = [str(c) for c in cmd]
     proc = subprocess.Popen(
         cmd,
@@ -168,6 +176,7 @@ def run(cmd, env=None, cwd=None, timeout=TIMEOUT):
         env=clean_env() if env is None else env,
         cwd=cwd,
         start_new_session=True,
+        preexec_fn=None if core_dumps else no_core_dumps,
     )
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
@@ -178,6 +187,74 @@ def run(cmd, env=None, cwd=None, timeout=TIMEOUT):
         fail(f"still running after {timeout} s (hung?), killed"
              + Result(cmd, proc.pid, "killed", stdout, stderr).describe())
     return Result(cmd, proc.pid, proc.returncode, stdout, stderr)
+
+
+def wait_until(condition, timeout, interval=0.02):
+    """Polls condition() until it is true (returns True) or `timeout`
+    seconds have passed (returns False)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if condition():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval)
+
+
+class Background:
+    """A command left running in its own process group, for programs that
+    hang on purpose: its stdout and stderr go to files in `directory`, so
+    they can be read while it runs. Use it in a `with` block, which kills
+    whatever is still running at the end."""
+
+    def __init__(self, cmd, directory, env=None, cwd=None):
+        self.cmd = [str(c) for c in cmd]
+        fd, self.stdout_path = tempfile.mkstemp(prefix="stdout-", dir=directory)
+        os.close(fd)
+        fd, self.stderr_path = tempfile.mkstemp(prefix="stderr-", dir=directory)
+        os.close(fd)
+        with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
+            self.proc = subprocess.Popen(
+                self.cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                env=clean_env() if env is None else env,
+                cwd=cwd,
+                start_new_session=True,
+            )
+        self.pid = self.proc.pid
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.kill()
+
+    def stdout(self):
+        with open(self.stdout_path, "rb") as f:
+            return f.read()
+
+    def stderr(self):
+        with open(self.stderr_path, "rb") as f:
+            return f.read()
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def result(self):
+        """What it did so far (status "still running" while it runs)."""
+        status = self.proc.poll()
+        return Result(self.cmd, self.pid, "still running" if status is None else status,
+                      self.stdout(), self.stderr())
+
+    def kill(self):
+        """Kills it with its process group (if still running) and returns its Result."""
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.pid, signal.SIGKILL)
+        self.proc.wait()
+        return self.result()
 
 
 def check_status(result, expected, why=""):

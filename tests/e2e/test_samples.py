@@ -95,6 +95,9 @@ SAMPLES = {
     "ordered_workers": Sample(
         source="ordered_workers.c", verdict=CLEAN, edges=[], first_taken={}, created_at=None
     ),
+    "job_queue": Sample(
+        source="job_queue.c", verdict=CLEAN, edges=[], first_taken={}, created_at=None
+    ),
     "config_reload": Sample(
         source="config_reload.c",
         verdict=LATENT,

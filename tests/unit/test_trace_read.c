@@ -156,3 +156,52 @@ Test(trace_read, missing_file_names_the_system_error)
 	cr_expect_null(t);
 	cr_expect_str_eq(err, "No such file or directory");
 }
+
+Test(trace_read, deadlock_record_is_read_in_cycle_order)
+{
+	struct tb b = {0};
+	tb_standard(&b, 3, 2);
+	const uint32_t threads[] = {2, 3}, locks[] = {2, 1};
+	tb_deadlock(&b, threads, locks, 2, 0);
+	char err[256];
+	struct lg_trace *t = parse(&b, err, sizeof(err));
+	cr_assert_not_null(t, "%s", err);
+	cr_assert_eq(t->ndeadlocks, 1);
+	const struct lg_trace_deadlock *d = &t->deadlocks[0];
+	cr_expect_eq(d->nwaiters, 2);
+	cr_expect_eq(d->detected_ns - d->formed_ns, 3000000 - 1000);
+	cr_expect_eq(d->waiters[0].thread, 2);
+	cr_expect_eq(d->waiters[0].lock, 2);
+	cr_expect_eq(d->waiters[0].nholding, 1);
+	cr_expect_eq(d->waiters[0].holding[0].lock, 1, "thread 2 holds what thread 3 waits for");
+	cr_expect_eq(d->waiters[1].holding[0].lock, 2);
+	lg_trace_free(t);
+	tb_free(&b);
+}
+
+Test(trace_read, deadlock_record_with_unknown_lock_is_rejected)
+{
+	struct tb b = {0};
+	tb_standard(&b, 3, 2);
+	const uint32_t threads[] = {2, 3}, locks[] = {2, 9};
+	tb_deadlock(&b, threads, locks, 2, 0);
+	expect_rejected(&b, "deadlock record");
+	tb_free(&b);
+}
+
+Test(trace_read, deadlock_record_cut_inside_is_rejected)
+{
+	struct tb b = {0};
+	tb_standard(&b, 3, 2);
+	const uint32_t threads[] = {2, 3}, locks[] = {2, 1};
+	tb_deadlock(&b, threads, locks, 2, 0);
+	/* Claim three waiters where two were written: the payload ends early. */
+	struct lg_rec_deadlock *d =
+	        (struct lg_rec_deadlock *)(b.data + b.len -
+	                                   (sizeof(struct lg_rec_deadlock) +
+	                                    2 * (sizeof(struct lg_rec_waiter) +
+	                                         sizeof(struct lg_rec_holding))));
+	d->nthreads = 3;
+	expect_rejected(&b, "deadlock record cut short");
+	tb_free(&b);
+}

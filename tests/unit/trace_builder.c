@@ -102,6 +102,36 @@ void tb_acquire(struct tb *b, uint32_t thread, uint32_t lock, uint8_t flags, con
 	tb_record(b, LG_REC_ACQUIRE, buf, sizeof(a) + nheld * sizeof(struct lg_rec_held));
 }
 
+void tb_deadlock(struct tb *b, const uint32_t *threads, const uint32_t *locks, unsigned n,
+                 uint8_t flags)
+{
+	uint8_t buf[4096];
+	struct lg_rec_deadlock d = {
+	        .formed_mono_ns = 1000,
+	        .detected_mono_ns = 3000000,
+	        .wall_ns = 1700000000000000000ull,
+	        .flags = flags,
+	        .nthreads = (uint16_t)n,
+	};
+	size_t len = sizeof(d);
+	memcpy(buf, &d, sizeof(d));
+	for (unsigned i = 0; i < n; i++) {
+		struct lg_rec_waiter w = {
+		        .thread = threads[i],
+		        .lock = locks[i],
+		        .wait_stack = 1,
+		        .nholding = 1,
+		        .mode = LG_MODE_EXCLUSIVE,
+		};
+		struct lg_rec_holding h = {.lock = locks[(i + n - 1) % n], .stack = 1};
+		memcpy(buf + len, &w, sizeof(w));
+		len += sizeof(w);
+		memcpy(buf + len, &h, sizeof(h));
+		len += sizeof(h);
+	}
+	tb_record(b, LG_REC_DEADLOCK, buf, len);
+}
+
 void tb_end(struct tb *b)
 {
 	struct lg_rec_end e = {0};

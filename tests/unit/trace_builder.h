@@ -26,6 +26,10 @@ void tb_lock(struct tb *b, uint32_t id, uint64_t address);
  * in exclusive mode, with stack id 1 everywhere. */
 void tb_acquire(struct tb *b, uint32_t thread, uint32_t lock, uint8_t flags, const uint32_t *held,
                 unsigned nheld);
+/* A DEADLOCK record: thread i (ids threads[i]) waits for locks[i] and
+ * holds locks[i-1] (cyclically), stack id 1 everywhere. */
+void tb_deadlock(struct tb *b, const uint32_t *threads, const uint32_t *locks, unsigned n,
+                 uint8_t flags);
 void tb_end(struct tb *b);
 void tb_free(struct tb *b);
 
