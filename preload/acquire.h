@@ -90,7 +90,7 @@ static inline void lg_held_push(struct lg_thread *t, struct lg_lock *l, struct l
 	h->mode = mode;
 	h->flags = flags;
 	t->held_hash ^= lg_held_key(l, mode);
-	atomic_store_explicit(&l->owner, t->id, memory_order_relaxed);
+	lg_lock_hold(l, t->id, mode);
 	h->taken_ns = LG_UNLIKELY(lg_opts.hold_warn_ms) ? lg_now_ns() : 0;
 }
 
@@ -137,7 +137,7 @@ static inline void lg_releasing(uintptr_t addr)
 		return;
 	if (LG_UNLIKELY(h->taken_ns))
 		lg_hold_ending(t, h);
-	atomic_store_explicit(&h->lock->owner, 0, memory_order_release);
+	lg_lock_unhold(h->lock, t->id, h->mode);
 	t->held_hash ^= lg_held_key(h->lock, h->mode);
 	struct lg_held *end = &t->held[--t->depth];
 	for (; h < end; h++)

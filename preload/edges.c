@@ -22,7 +22,10 @@ struct lg_edge {
 struct lg_hset {
 	struct lg_hset *next;
 	uint32_t n;
-	uint32_t ids[]; /* sorted */
+	/* Sorted. Shared by every group one acquisition added it to (a thread
+	 * holding d locks adds to d groups: one copy, not d), or the group's
+	 * own for a summary (which is narrowed in place). */
+	uint32_t *ids;
 };
 
 /* The witnesses of one edge by one thread in one mode/flags combination.
@@ -42,7 +45,9 @@ static uint64_t nedges;
 
 bool lg_edges_init(void)
 {
-	return lg_table_init(&edges, 14) && lg_table_init(&groups, 16);
+	/* Small to start with: both grow (under the edges lock, the only way
+	 * they are read). */
+	return lg_table_init(&edges, 10) && lg_table_init(&groups, 10);
 }
 
 static uint64_t group_hash(uint32_t from, uint32_t to, uint32_t thread, uint8_t from_mode,
@@ -65,6 +70,7 @@ static struct lg_edge *edge_get(uint32_t from, uint32_t to)
 		return NULL;
 	e->node.key = key;
 	lg_table_insert_locked(&edges, &e->node);
+	lg_table_grow_locked(&edges);
 	nedges++;
 	return e;
 }
@@ -104,6 +110,7 @@ static struct lg_group *group_get(uint32_t from, uint32_t to, uint32_t thread, u
 	g->to_mode = to_mode;
 	g->flags = flags;
 	lg_table_insert_locked(&groups, &g->node);
+	lg_table_grow_locked(&groups);
 	e->groups++;
 	return g;
 }
@@ -131,14 +138,26 @@ static bool dominated(const struct lg_group *g, const uint32_t *ids, uint32_t n)
 	return false;
 }
 
-static struct lg_hset *new_set(const uint32_t *ids, uint32_t n)
+static uint32_t *copy_ids(const uint32_t *ids, uint32_t n)
 {
-	struct lg_hset *s = lg_arena_alloc(sizeof(*s) + n * sizeof(uint32_t));
-	if (s) {
-		s->n = n;
-		memcpy(s->ids, ids, n * sizeof(uint32_t));
-	}
-	return s;
+	uint32_t *copy = lg_arena_alloc((n ? n : 1) * sizeof(uint32_t));
+	if (copy)
+		memcpy(copy, ids, n * sizeof(uint32_t));
+	return copy;
+}
+
+/* A set node for ids; *shared is the acquisition's one copy (made here on
+ * first use), or NULL with own: a private copy. */
+static struct lg_hset *new_set(const uint32_t *ids, uint32_t n, uint32_t **shared)
+{
+	struct lg_hset *s = lg_arena_alloc(sizeof(*s));
+	if (!s)
+		return NULL;
+	if (shared && !*shared)
+		*shared = copy_ids(ids, n);
+	s->ids = shared ? *shared : copy_ids(ids, n);
+	s->n = n;
+	return s->ids ? s : NULL;
 }
 
 /* Intersects sorted a[0..*na) with sorted b[0..nb) in place. */
@@ -174,7 +193,8 @@ static void add_summary(struct lg_edges_news *news, const uint32_t *ids, uint32_
 
 /* Adds held set ids to g unless a kept set is a subset of it (it then adds
  * nothing a reporter could use); drops kept sets it is a subset of. */
-static void add_set(struct lg_group *g, const uint32_t *ids, uint32_t n, struct lg_edges_news *news)
+static void add_set(struct lg_group *g, const uint32_t *ids, uint32_t n, uint32_t **shared,
+                    struct lg_edges_news *news)
 {
 	if (dominated(g, ids, n))
 		return;
@@ -192,7 +212,7 @@ static void add_set(struct lg_group *g, const uint32_t *ids, uint32_t n, struct 
 		}
 	}
 	if (g->nsets < LG_EDGE_MAX_SETS) {
-		struct lg_hset *s = new_set(ids, n);
+		struct lg_hset *s = new_set(ids, n, shared);
 		if (s) {
 			s->next = g->sets;
 			g->sets = s;
@@ -201,7 +221,7 @@ static void add_set(struct lg_group *g, const uint32_t *ids, uint32_t n, struct 
 		}
 		return;
 	}
-	struct lg_hset *sum = new_set(ids, n);
+	struct lg_hset *sum = new_set(ids, n, NULL);
 	if (!sum)
 		return;
 	for (struct lg_hset *s = g->sets; s; s = s->next)
@@ -240,6 +260,7 @@ void lg_edges_record(struct lg_thread *t, uint32_t to, uint8_t to_mode, uint8_t 
 	news->nsummaries = 0;
 	news->used = 0;
 	uint8_t try = flags & LG_ACQ_TRY;
+	uint32_t *shared = NULL;
 	lg_ilock_lock(&edges.lock);
 	for (unsigned i = 0; i < t->depth; i++) {
 		const struct lg_held *h = &t->held[i];
@@ -247,7 +268,7 @@ void lg_edges_record(struct lg_thread *t, uint32_t to, uint8_t to_mode, uint8_t 
 		if (!g)
 			continue;
 		t->group_cache[group_slot(g->node.key)] = g;
-		add_set(g, held_ids, t->depth, news);
+		add_set(g, held_ids, t->depth, &shared, news);
 	}
 	lg_ilock_unlock(&edges.lock);
 }
@@ -261,6 +282,7 @@ static void forget(struct lg_table *t)
 {
 	/* Private anonymous pages read back as zeroes after MADV_DONTNEED. */
 	madvise((void *)t->buckets, (t->mask + 1) * sizeof(*t->buckets), MADV_DONTNEED);
+	t->count = 0;
 }
 
 void lg_edges_fork_child(void)

@@ -2,6 +2,7 @@
 #include "lock_table.h"
 
 #include <pthread.h>
+#include <threads.h>
 
 #include "arena.h"
 #include "trace_format.h"
@@ -84,6 +85,12 @@ uint16_t lg_lock_kind_size(uint8_t kind)
 	switch ((enum lg_lock_kind)kind) {
 	case LG_LOCK_MUTEX:
 		return sizeof(pthread_mutex_t);
+	case LG_LOCK_RWLOCK:
+		return sizeof(pthread_rwlock_t);
+	case LG_LOCK_SPIN:
+		return sizeof(pthread_spinlock_t);
+	case LG_LOCK_MTX:
+		return sizeof(mtx_t);
 	}
 	return 0;
 }

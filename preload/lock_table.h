@@ -8,8 +8,11 @@
 #include <stdint.h>
 
 #include "table.h"
+#include "trace_format.h"
 
 struct lg_stack;
+
+#define LG_LOCK_READERS 4
 
 struct lg_lock {
 	struct lg_table_node node; /* key: the lock's address */
@@ -22,11 +25,46 @@ struct lg_lock {
 	struct lg_stack *_Atomic first_stack;
 	_Atomic uint32_t first_thread;
 	uint32_t written_epoch; /* trace lock */
-	/* The thread holding it (as lockgraph saw it taken), 0 if none: set
-	 * after the real lock call returns, cleared before the real unlock, so
-	 * a nonzero owner really holds it. Only the wait-for check reads it. */
+	/* The thread holding it exclusively (as lockgraph saw it taken), 0 if
+	 * none: set after the real lock call returns, cleared before the real
+	 * unlock, so a nonzero owner really holds it. An rwlock's readers are
+	 * kept the same way, up to LG_LOCK_READERS of them; more are counted.
+	 * Only the wait-for check reads these. */
 	_Atomic uint32_t owner;
+	_Atomic uint32_t readers[LG_LOCK_READERS];
+	_Atomic uint32_t untracked_readers;
 };
+
+/* t (id) now holds l in mode / is about to release it. */
+static inline void lg_lock_hold(struct lg_lock *l, uint32_t id, uint8_t mode)
+{
+	if (mode != LG_MODE_SHARED) {
+		atomic_store_explicit(&l->owner, id, memory_order_relaxed);
+		return;
+	}
+	for (int i = 0; i < LG_LOCK_READERS; i++) {
+		uint32_t none = 0;
+		if (atomic_compare_exchange_strong_explicit(
+		            &l->readers[i], &none, id, memory_order_relaxed, memory_order_relaxed))
+			return;
+	}
+	atomic_fetch_add_explicit(&l->untracked_readers, 1, memory_order_relaxed);
+}
+
+static inline void lg_lock_unhold(struct lg_lock *l, uint32_t id, uint8_t mode)
+{
+	if (mode != LG_MODE_SHARED) {
+		atomic_store_explicit(&l->owner, 0, memory_order_release);
+		return;
+	}
+	for (int i = 0; i < LG_LOCK_READERS; i++) {
+		if (atomic_load_explicit(&l->readers[i], memory_order_relaxed) == id) {
+			atomic_store_explicit(&l->readers[i], 0, memory_order_release);
+			return;
+		}
+	}
+	atomic_fetch_sub_explicit(&l->untracked_readers, 1, memory_order_relaxed);
+}
 
 bool lg_lock_table_init(void);
 

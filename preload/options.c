@@ -27,6 +27,8 @@ struct opt_def {
 
 /* enum lg_deadlock_action, from 1 */
 static const char *const deadlock_actions[] = {"exit", "abort", "wait", NULL};
+/* Read by the lockgraph command, not here; known so it is not "unknown". */
+static const char *const fail_on_levels[] = {"actual", "potential", "latent", "none", NULL};
 
 static const struct opt_def opt_table[] = {
         {"out", OPT_STRING, lg_opts.out, sizeof(lg_opts.out), 0, 0, NULL},
@@ -37,6 +39,7 @@ static const struct opt_def opt_table[] = {
         {"exitcode", OPT_INT, &lg_opts.exitcode, 0, 1, 255, NULL},
         {"wait_warn_ms", OPT_INT, &lg_opts.wait_warn_ms, 0, 0, 86400000, NULL},
         {"hold_warn_ms", OPT_INT, &lg_opts.hold_warn_ms, 0, 0, 86400000, NULL},
+        {"fail_on", OPT_CHOICE, &lg_opts.fail_on, 0, 0, 0, fail_on_levels},
 };
 
 static void problem(const char *fmt, const char *a, int alen)

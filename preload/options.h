@@ -15,6 +15,7 @@ struct lg_options {
 	int exitcode;       /* the process's exit status for on_deadlock=exit */
 	int wait_warn_ms;   /* record waits longer than this (0: off) */
 	int hold_warn_ms;   /* record holds longer than this (0: off) */
+	int fail_on;        /* the lockgraph command's, checked here only */
 };
 
 extern struct lg_options lg_opts;

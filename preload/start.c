@@ -8,6 +8,7 @@
 #include "options.h"
 #include "sites.h"
 #include "stack_depot.h"
+#include "thread.h"
 #include "trace_write.h"
 
 bool lg_start_core(const char *options)
@@ -15,7 +16,8 @@ bool lg_start_core(const char *options)
 	lg_options_parse(options);
 	/* Registration order is lock nesting order (fork_locks.h): the edges
 	 * lock is taken before the depot's, never after. */
-	if (!lg_lock_table_init() || !lg_sites_init() || !lg_edges_init() || !lg_stack_depot_init())
+	if (!lg_threads_init() || !lg_lock_table_init() || !lg_sites_init() || !lg_edges_init() ||
+	    !lg_stack_depot_init())
 		return false;
 	lg_modules_init();
 	lg_trace_init();

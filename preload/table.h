@@ -23,6 +23,7 @@ struct lg_table_node {
 struct lg_table {
 	struct lg_table_node *_Atomic *buckets;
 	uint64_t mask;
+	uint64_t count; /* nodes inserted (under the lock) */
 	struct lg_ilock lock;
 };
 
@@ -64,5 +65,11 @@ static inline struct lg_table_node *lg_table_next(struct lg_table_node *n)
 
 /* Publishes n (its key set, the rest initialized). Caller holds t->lock. */
 void lg_table_insert_locked(struct lg_table *t, struct lg_table_node *n);
+
+/* Doubles the buckets when the chains average more than two nodes. Only for
+ * tables that are never read without their lock (a lock-free reader could
+ * miss nodes while they move) and whose lookups do not depend on the order
+ * of a chain (it is not kept); caller holds t->lock. */
+void lg_table_grow_locked(struct lg_table *t);
 
 #endif

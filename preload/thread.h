@@ -5,6 +5,8 @@
 #ifndef LOCKGRAPH_THREAD_H
 #define LOCKGRAPH_THREAD_H
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -41,6 +43,7 @@ struct lg_thread {
 	int in_tool;
 	uint32_t id; /* 0 until registered */
 	uint32_t parent;
+	uint64_t create_seq; /* lg_thread_next_seq() when it was created; 0: main */
 	pid_t os_tid;
 	struct lg_stack *create_stack;
 	uint32_t written_epoch; /* trace lock */
@@ -69,22 +72,42 @@ struct lg_thread {
 
 extern __thread struct lg_thread lg_self __attribute__((tls_model("initial-exec")));
 
-/* Gives the calling thread its id; idempotent. */
+bool lg_threads_init(void);
+
+/* Gives the calling thread its id (if it has none yet) and makes it known
+ * by its pthread_t; idempotent. */
 void lg_thread_register(struct lg_thread *t);
+
+/* A fresh thread id, for a thread about to be created. */
+uint32_t lg_thread_new_id(void);
+
+/* Thread th has id `id` (a reused pthread_t: the newer thread). */
+void lg_thread_known(pthread_t th, uint32_t id);
+
+/* The id of the (live, or joinable) thread th, 0 if unknown. */
+uint32_t lg_thread_id_of(pthread_t th);
+
+/* The next number in the one order of thread creations and joins. */
+uint64_t lg_thread_next_seq(void);
 
 /* Makes room for one more held lock; false when out of memory. */
 int lg_thread_grow_held(struct lg_thread *t);
 
 /* Creation details handed from pthread_create to the new thread. */
 struct lg_thread_start {
-	void *(*fn)(void *);
+	void *(*fn)(void *);   /* pthread_create's start routine, or */
+	int (*c11_fn)(void *); /* thrd_create's */
 	void *arg;
+	uint32_t id;
 	uint32_t parent;
+	uint64_t create_seq;
 	struct lg_stack *create_stack;
 };
 
-/* The start routine lockgraph passes to the real pthread_create. */
+/* The start routines lockgraph passes to the real pthread_create and
+ * thrd_create. */
 void *lg_thread_trampoline(void *start);
+int lg_thread_trampoline_c11(void *start);
 
 /* In a forked child: the caller is the only thread; forget what its caches
  * claim was already traced. */

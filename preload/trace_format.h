@@ -40,6 +40,8 @@ enum lg_rec_type {
 	LG_REC_DEADLOCK = 9,
 	LG_REC_LONG_WAIT = 10,
 	LG_REC_LONG_HOLD = 11,
+	LG_REC_JOIN = 12,
+	LG_REC_THREAD_NAME = 13,
 };
 
 struct lg_rec_header {
@@ -102,10 +104,31 @@ struct lg_rec_thread {
 	uint32_t parent;       /* thread that created it, 0 for the main thread */
 	uint32_t os_tid;       /* gettid() */
 	uint32_t create_stack; /* where pthread_create was called, 0 if unknown */
+	uint64_t create_seq;   /* the creation's place in the order of creations and joins */
+} __attribute__((packed));
+
+/* Thread `joiner` joined thread `joined` (which had ended). seq orders it
+ * with creations (struct lg_rec_thread.create_seq): with both, the reader
+ * knows which threads never ran at the same time. `joined` may have no
+ * THREAD record (a thread that never took a lock). */
+struct lg_rec_join {
+	uint32_t joiner;
+	uint32_t joined;
+	uint64_t seq;
+} __attribute__((packed));
+
+/* A thread was renamed after its THREAD record was written. Tail:
+ * uint16_t-prefixed name. The thread may have no record yet (then its
+ * record, written later, has the name). */
+struct lg_rec_thread_name {
+	uint32_t thread;
 } __attribute__((packed));
 
 enum lg_lock_kind {
 	LG_LOCK_MUTEX = 1,
+	LG_LOCK_RWLOCK = 2,
+	LG_LOCK_SPIN = 3,
+	LG_LOCK_MTX = 4, /* C11 mtx_t */
 };
 
 enum lg_lock_flags {
@@ -125,7 +148,8 @@ struct lg_rec_lock {
 } __attribute__((packed));
 
 enum lg_mode {
-	LG_MODE_EXCLUSIVE = 1,
+	LG_MODE_EXCLUSIVE = 1, /* a mutex, spinlock, mtx, or an rwlock for writing */
+	LG_MODE_SHARED = 2,    /* an rwlock for reading */
 };
 
 enum lg_acq_flags {

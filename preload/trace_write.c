@@ -345,6 +345,7 @@ static void thread_locked(struct lg_thread *t)
 	        .parent = t->parent,
 	        .os_tid = (uint32_t)t->os_tid,
 	        .create_stack = t->create_stack ? t->create_stack->id : 0,
+	        .create_seq = t->create_seq,
 	};
 	begin(LG_REC_THREAD);
 	put(&r, sizeof(r));
@@ -520,6 +521,32 @@ void lg_trace_write_long(uint16_t type, struct lg_thread *t, struct lg_lock *l,
 		stack_locked(other_stack);
 		begin(type);
 		put(&r, sizeof(r));
+		emit();
+	}
+	lg_ilock_unlock(&trace_lock);
+}
+
+void lg_trace_write_join(struct lg_thread *t, uint32_t joined, uint64_t seq)
+{
+	struct lg_rec_join r = {.joiner = t->id, .joined = joined, .seq = seq};
+	lg_ilock_lock(&trace_lock);
+	if (check_fd()) {
+		thread_locked(t);
+		begin(LG_REC_JOIN);
+		put(&r, sizeof(r));
+		emit();
+	}
+	lg_ilock_unlock(&trace_lock);
+}
+
+void lg_trace_write_thread_name(uint32_t id, const char *name)
+{
+	struct lg_rec_thread_name r = {.thread = id};
+	lg_ilock_lock(&trace_lock);
+	if (check_fd()) {
+		begin(LG_REC_THREAD_NAME);
+		put(&r, sizeof(r));
+		put_str(name, 16);
 		emit();
 	}
 	lg_ilock_unlock(&trace_lock);

@@ -51,6 +51,14 @@ void lg_trace_write_long(uint16_t type, struct lg_thread *t, struct lg_lock *l,
                          struct lg_stack *stack, uint32_t other_thread,
                          struct lg_stack *other_stack, uint64_t duration_ns);
 
+/* Thread t (the caller) joined thread `joined`, at seq in the order of
+ * creations and joins. */
+void lg_trace_write_join(struct lg_thread *t, uint32_t joined, uint64_t seq);
+
+/* Thread `id` is now called name: a THREAD_NAME record, when a THREAD
+ * record may already carry its old name. */
+void lg_trace_write_thread_name(uint32_t id, const char *name);
+
 /* One line on stderr, for what the user must see now. */
 void lg_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -110,47 +110,84 @@ struct cycle {
 	uint64_t seq[MAX_CYCLE];
 };
 
-/* Follows waits from t; true when they lead back to t. A cycle that does
- * not pass through t is left to its own members. */
-static bool find_cycle(struct lg_thread *t, struct cycle *c)
+/* The threads whose hold of l blocks a wait in `mode`: the exclusive owner,
+ * and for an exclusive wait the (tracked) readers too. */
+static unsigned blockers(const struct lg_lock *l, uint8_t mode, uint32_t *out)
 {
-	uint32_t cur = t->id;
-	c->n = 0;
-	for (;;) {
-		struct lg_wait_slot *s = slot_of(cur);
-		if (!s || c->n == MAX_CYCLE)
-			return false;
-		uint64_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
-		struct lg_lock *l = atomic_load_explicit(&s->lock, memory_order_acquire);
-		if (!(seq & 1) || !l)
-			return false;
-		c->slot[c->n] = s;
-		c->lock[c->n] = l;
-		c->seq[c->n] = seq;
-		c->n++;
-		uint32_t owner = atomic_load_explicit(&l->owner, memory_order_acquire);
-		if (owner == t->id)
-			/* Waiting for a lock it holds itself: only when the
-			 * lock agrees (lockgraph's view could be stale). */
-			return c->n > 1 || s->relock;
-		if (owner == 0)
-			return false;
-		for (uint32_t i = 0; i < c->n; i++)
-			if (c->slot[i]->thread == owner)
-				return false;
-		cur = owner;
-	}
+	unsigned n = 0;
+	uint32_t owner = atomic_load_explicit(&l->owner, memory_order_acquire);
+	if (owner)
+		out[n++] = owner;
+	if (mode == LG_MODE_EXCLUSIVE)
+		for (int i = 0; i < LG_LOCK_READERS; i++) {
+			uint32_t r = atomic_load_explicit(&l->readers[i], memory_order_acquire);
+			if (r)
+				out[n++] = r;
+		}
+	return n;
 }
 
-/* Reads the owners again, then the waits: if nothing changed, every thread
+static bool holds(const struct lg_lock *l, uint32_t id)
+{
+	if (atomic_load_explicit(&l->owner, memory_order_acquire) == id)
+		return true;
+	for (int i = 0; i < LG_LOCK_READERS; i++)
+		if (atomic_load_explicit(&l->readers[i], memory_order_acquire) == id)
+			return true;
+	return false;
+}
+
+/* Depth-first from thread `cur` along waits (a wait for an rwlock held by
+ * several readers waits for each of them); true when a path leads back to
+ * t, leaving it in c. A cycle not through t is left to its own members. */
+static bool search(struct lg_thread *t, struct cycle *c, uint32_t cur, unsigned *budget)
+{
+	struct lg_wait_slot *s = slot_of(cur);
+	if (!s || c->n == MAX_CYCLE || *budget == 0)
+		return false;
+	(*budget)--;
+	uint64_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
+	struct lg_lock *l = atomic_load_explicit(&s->lock, memory_order_acquire);
+	if (!(seq & 1) || !l)
+		return false;
+	c->slot[c->n] = s;
+	c->lock[c->n] = l;
+	c->seq[c->n] = seq;
+	c->n++;
+	uint32_t ids[LG_LOCK_READERS + 1];
+	unsigned k = blockers(l, s->mode, ids);
+	for (unsigned i = 0; i < k; i++) {
+		if (ids[i] == t->id) {
+			/* Waiting for a lock it holds itself counts only when the
+			 * lock agrees (lockgraph's view could be stale). */
+			if (c->n > 1 || s->relock)
+				return true;
+			continue;
+		}
+		bool on_path = false;
+		for (uint32_t j = 0; j < c->n; j++)
+			on_path |= c->slot[j]->thread == ids[i];
+		if (!on_path && search(t, c, ids[i], budget))
+			return true;
+	}
+	c->n--;
+	return false;
+}
+
+static bool find_cycle(struct lg_thread *t, struct cycle *c)
+{
+	unsigned budget = 256;
+	c->n = 0;
+	return search(t, c, t->id, &budget);
+}
+
+/* Reads the holds again, then the waits: if nothing changed, every thread
  * was blocked on a lock the next one held at one instant (waitfor.h). */
 static bool confirmed(const struct cycle *c)
 {
-	for (uint32_t i = 0; i < c->n; i++) {
-		uint32_t next = c->slot[(i + 1) % c->n]->thread;
-		if (atomic_load_explicit(&c->lock[i]->owner, memory_order_acquire) != next)
+	for (uint32_t i = 0; i < c->n; i++)
+		if (!holds(c->lock[i], c->slot[(i + 1) % c->n]->thread))
 			return false;
-	}
 	for (uint32_t i = 0; i < c->n; i++)
 		if (atomic_load_explicit(&c->slot[i]->seq, memory_order_acquire) != c->seq[i] ||
 		    atomic_load_explicit(&c->slot[i]->lock, memory_order_acquire) != c->lock[i])

@@ -30,7 +30,8 @@ static void usage(FILE *out)
 int lg_cmd_report(int argc, char **argv)
 {
 	struct lg_report_options o;
-	lg_report_options_init(&o, stdout);
+	if (lg_report_options_init(&o, stdout) != 0)
+		return LG_EXIT_USAGE;
 	int first = lg_report_options_parse(&o, argc, argv, NULL, usage);
 	if (first < 0)
 		return first == -1 ? 0 : LG_EXIT_USAGE;
@@ -52,10 +53,10 @@ int lg_cmd_report(int argc, char **argv)
 	struct lg_pipeline_result r;
 	lg_pipeline_run(&o, paths.paths, paths.n, &r);
 	lg_trace_paths_free(&paths);
-	if (r.traces && !r.deadlocks && !r.latent && o.format == LG_FORMAT_TEXT)
+	if (r.traces && !r.actual && !r.potential && !r.latent && o.format == LG_FORMAT_TEXT)
 		fprintf(stderr, "lockgraph: no lock-order problems found in %zu trace%s\n",
 		        r.traces, r.traces == 1 ? "" : "s");
 	if (bad || r.bad_inputs || r.output_failed)
 		return LG_EXIT_USAGE;
-	return r.deadlocks ? o.exitcode : LG_EXIT_CLEAN;
+	return lg_pipeline_failed(&o, &r) ? o.exitcode : LG_EXIT_CLEAN;
 }

@@ -219,7 +219,8 @@ static int run_program(char **argv, const char *lib, const char *dir, const char
 int lg_cmd_run(int argc, char **argv)
 {
 	struct lg_report_options o;
-	lg_report_options_init(&o, stderr);
+	if (lg_report_options_init(&o, stderr) != 0)
+		return LG_EXIT_USAGE;
 	const char *out_dir = NULL;
 	const struct lg_command_option own[] = {{"out", &out_dir}, {NULL, NULL}};
 	int first = lg_report_options_parse(&o, argc, argv, own, usage);
@@ -276,7 +277,7 @@ int lg_cmd_run(int argc, char **argv)
 	}
 	if (temporary)
 		nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-	if (r.deadlocks)
+	if (lg_pipeline_failed(&o, &r))
 		return o.exitcode;
 	return status;
 }

@@ -13,6 +13,7 @@ struct lg_finding *lg_finding_from_cycle(struct lg_findings *f, const struct lg_
 	struct lg_finding *fi = lg_xcalloc(1, sizeof(*fi));
 	fi->kind = LG_FINDING_POTENTIAL;
 	fi->latent = c->latent;
+	fi->latent_reason = c->latent_reason;
 	fi->undecided = c->undecided;
 	fi->occurrences = 1;
 	fi->nlocks = fi->nedges = fi->ncycle_locks = c->len;
@@ -40,6 +41,8 @@ struct lg_finding *lg_finding_from_cycle(struct lg_findings *f, const struct lg_
 		e->from = i;
 		e->to = (i + 1) % c->len;
 		e->flags = w->flags;
+		e->from_mode = w->from_mode;
+		e->to_mode = w->to_mode;
 		e->thread = lg_finding_thread(f, t, fi, w->thread, thread_ids);
 		lg_finding_stack(f, t, w->held_stack, &e->held);
 		lg_finding_stack(f, t, w->acquire_stack, &e->acquire);

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "error.h"
+#include "idmap.h"
+#include "thread_order.h"
 #include "trace_format.h"
 
 const struct lg_cycle_limits lg_cycle_default_limits = {
@@ -16,11 +18,8 @@ const struct lg_cycle_limits lg_cycle_default_limits = {
 
 bool lg_modes_conflict(unsigned held, unsigned wanted)
 {
-	/* Only exclusive modes exist so far; shared (read) modes, when they
-	 * come, conflict only with exclusive ones. */
-	(void)held;
-	(void)wanted;
-	return true;
+	/* Two readers of an rwlock never wait for each other. */
+	return held != LG_MODE_SHARED || wanted != LG_MODE_SHARED;
 }
 
 /* ---- strongly connected components (Tarjan, iterative) ---- */
@@ -98,12 +97,19 @@ static void tarjan(const struct lg_graph *g, struct scc *out)
 
 /* ---- feasibility: one witness per edge ---- */
 
+/* What the chosen threads must satisfy, strictest first. */
+enum thread_rule {
+	THREADS_OVERLAPPING, /* distinct, and may have run at the same time */
+	THREADS_DISTINCT,    /* distinct */
+	THREADS_ANY,
+};
+
 struct assign {
 	const struct lg_graph *g;
 	size_t len;
 	const struct lg_edge **edges;
 	const struct lg_witness **chosen;
-	bool distinct_threads;
+	enum thread_rule rule;
 	size_t budget;
 };
 
@@ -114,6 +120,19 @@ static bool held_sets_meet(const struct lg_trace_acquire *a, const struct lg_tra
 			if (a->held[i].lock == b->held[j].lock)
 				return true;
 	return false;
+}
+
+static bool threads_allowed(const struct assign *s, uint32_t a, uint32_t b)
+{
+	switch (s->rule) {
+	case THREADS_OVERLAPPING:
+		return lg_threads_overlap(s->g->trace, a, b);
+	case THREADS_DISTINCT:
+		return a != b;
+	case THREADS_ANY:
+		break;
+	}
+	return true;
 }
 
 /* Can w follow the witnesses chosen for edges 0..i-1? */
@@ -127,7 +146,7 @@ static bool compatible(const struct assign *s, size_t i, const struct lg_witness
 	if (i == s->len - 1 && !lg_modes_conflict(s->chosen[0]->from_mode, w->to_mode))
 		return false;
 	for (size_t j = 0; j < i; j++) {
-		if (s->distinct_threads && s->chosen[j]->thread == w->thread)
+		if (!threads_allowed(s, s->chosen[j]->thread, w->thread))
 			return false;
 		if (held_sets_meet(s->chosen[j]->acquire, w->acquire))
 			return false;
@@ -162,21 +181,24 @@ static void classify(const struct lg_graph *g, const struct lg_cycle_limits *lim
 	for (size_t i = 0; i < len; i++)
 		edges[i] = lg_graph_edge(g, path[i], path[(i + 1) % len]);
 	const struct lg_witness **chosen = lg_xcalloc(len, sizeof(*chosen));
-	struct assign s = {g, len, edges, chosen, true, lim->max_assignment};
-	int potential = choose(&s, 0);
-	int latent = 0;
-	if (potential == 0) {
-		s.distinct_threads = false;
+	struct assign s = {g, len, edges, chosen, THREADS_OVERLAPPING, 0};
+	/* The strictest rule a schedule satisfies says what the cycle is:
+	 * overlapping threads, a potential deadlock; distinct threads that
+	 * never overlapped, or too few threads, latent. */
+	int found = 0;
+	for (s.rule = THREADS_OVERLAPPING; s.rule <= THREADS_ANY && found == 0; s.rule++) {
 		s.budget = lim->max_assignment;
-		latent = choose(&s, 0);
+		found = choose(&s, 0);
+		if (found != 0)
+			break;
 	}
 	free(edges);
-	if (potential == 0 && latent == 0) {
+	if (found == 0) {
 		out->infeasible++;
 		free(chosen);
 		return;
 	}
-	if (potential == -1 || (potential == 0 && latent == -1)) {
+	if (found == -1) {
 		/* Undecided: keep the first witness of each edge to show. */
 		for (size_t i = 0; i < len; i++)
 			chosen[i] = &lg_graph_edge(g, path[i], path[(i + 1) % len])->w[0];
@@ -187,18 +209,51 @@ static void classify(const struct lg_graph *g, const struct lg_cycle_limits *lim
 	c->nodes = lg_xmalloc(len * sizeof(size_t));
 	memcpy(c->nodes, path, len * sizeof(size_t));
 	c->chosen = chosen;
-	c->latent = potential == 0 && latent == 1;
-	c->undecided = potential == -1 || (potential == 0 && latent == -1);
+	c->undecided = found == -1;
+	c->latent = found == 1 && s.rule != THREADS_OVERLAPPING;
+	c->latent_reason = !c->latent                   ? LG_LATENT_NONE
+	                   : s.rule == THREADS_DISTINCT ? LG_LATENT_NO_OVERLAP
+	                                                : LG_LATENT_ONE_THREAD;
 }
 
 /* ---- elementary cycles of one component ---- */
+
+/* Could edges e1 and e2 be in one deadlock at all? Only if some witness of
+ * each has held sets apart (two threads can not both hold a lock). Cached:
+ * a thread holding n nested locks makes n^2/2 edges that all share its
+ * outermost locks, and this keeps the search from trying their paths. */
+struct compat_cache {
+	struct lg_idmap answers; /* pair -> 1 compatible, 2 not */
+};
+
+static bool edges_compatible(const struct lg_graph *g, struct compat_cache *cc, size_t e1,
+                             size_t e2)
+{
+	if (e1 == e2)
+		return false;
+	uint64_t key = e1 < e2 ? (((uint64_t)e1 + 1) << 32 | (e2 + 1))
+	                       : (((uint64_t)e2 + 1) << 32 | (e1 + 1));
+	uint64_t v = lg_idmap_get(&cc->answers, key);
+	if (v)
+		return v == 1;
+	const struct lg_edge *a = &g->edges[e1], *b = &g->edges[e2];
+	bool ok = false;
+	for (size_t i = 0; i < a->nw && !ok; i++)
+		for (size_t j = 0; j < b->nw && !ok; j++)
+			ok = !held_sets_meet(a->w[i].acquire, b->w[j].acquire);
+	lg_idmap_put(&cc->answers, key, ok ? 1 : 2);
+	return ok;
+}
 
 struct search {
 	const struct lg_graph *g;
 	const struct lg_cycle_limits *lim;
 	const struct scc *scc;
+	struct compat_cache *cc;
 	size_t comp, root;
-	size_t *path;
+	size_t depth_limit; /* this pass finds cycles of exactly this length */
+	size_t *path;       /* nodes */
+	size_t *path_edges; /* edge i: path[i] -> path[i + 1] */
 	bool *on_path;
 	size_t depth;
 	size_t cycles, steps;
@@ -206,11 +261,21 @@ struct search {
 	struct lg_cycles *out;
 };
 
+/* Is edge compatible with every edge of the path so far? */
+static bool fits_path(struct search *s, size_t edge)
+{
+	for (size_t i = 0; i + 1 < s->depth; i++)
+		if (!edges_compatible(s->g, s->cc, s->path_edges[i], edge))
+			return false;
+	return true;
+}
+
 static void extend(struct search *s, size_t v)
 {
 	const struct lg_node *nv = &s->g->nodes[v];
 	for (size_t k = 0; k < nv->nout && !s->cut; k++) {
-		size_t w = s->g->edges[nv->out[k]].to;
+		size_t e = nv->out[k];
+		size_t w = s->g->edges[e].to;
 		if (s->scc->comp[w] != s->comp || w < s->root)
 			continue;
 		if (++s->steps > s->lim->max_steps || s->cycles >= s->lim->max_cycles) {
@@ -218,16 +283,15 @@ static void extend(struct search *s, size_t v)
 			return;
 		}
 		if (w == s->root) {
-			s->cycles++;
-			classify(s->g, s->lim, s->path, s->depth, s->out);
+			if (s->depth == s->depth_limit && fits_path(s, e)) {
+				s->cycles++;
+				classify(s->g, s->lim, s->path, s->depth, s->out);
+			}
 			continue;
 		}
-		if (s->on_path[w])
+		if (s->on_path[w] || s->depth == s->depth_limit || !fits_path(s, e))
 			continue;
-		if (s->depth == s->lim->max_length) {
-			s->too_long = true; /* longer cycles may exist here */
-			continue;
-		}
+		s->path_edges[s->depth - 1] = e;
 		s->path[s->depth++] = w;
 		s->on_path[w] = true;
 		extend(s, w);
@@ -247,44 +311,57 @@ void lg_cycles_find(const struct lg_graph *g, const struct lg_cycle_limits *lim,
 	for (size_t v = 0; v < g->nnodes; v++)
 		size[scc.comp[v]]++;
 	bool *cut = lg_xcalloc(scc.ncomp, sizeof(bool));
-	bool *noted = lg_xcalloc(scc.ncomp, sizeof(bool));
 	size_t *cycles = lg_xcalloc(scc.ncomp, sizeof(size_t));
 	size_t *steps = lg_xcalloc(scc.ncomp, sizeof(size_t));
+	struct compat_cache cc = {0};
 	struct search s = {
 	        .g = g,
 	        .lim = lim,
 	        .scc = &scc,
+	        .cc = &cc,
 	        .path = lg_xmalloc((lim->max_length + 1) * sizeof(size_t)),
+	        .path_edges = lg_xmalloc((lim->max_length + 1) * sizeof(size_t)),
 	        .on_path = lg_xcalloc(g->nnodes, sizeof(bool)),
 	        .out = out,
 	};
-	for (size_t root = 0; root < g->nnodes; root++) {
-		size_t c = scc.comp[root];
-		if (size[c] < 2 || cut[c])
-			continue;
-		s.comp = c;
-		s.root = root;
-		s.path[0] = root;
-		s.depth = 1;
-		s.on_path[root] = true;
-		s.cycles = cycles[c];
-		s.steps = steps[c];
-		s.cut = s.too_long = false;
-		extend(&s, root);
-		s.on_path[root] = false;
-		cycles[c] = s.cycles;
-		steps[c] = s.steps;
-		if ((s.cut || s.too_long) && !noted[c]) {
-			noted[c] = true;
-			out->components_cut++;
+	/* Shortest cycles first, length by length: the two-lock inversions
+	 * that are most bugs are found however dense the rest is, and the
+	 * bounds cut off the long ones only. */
+	for (size_t len = 2; len <= lim->max_length; len++) {
+		s.depth_limit = len;
+		for (size_t root = 0; root < g->nnodes; root++) {
+			size_t c = scc.comp[root];
+			if (size[c] < len || cut[c])
+				continue;
+			s.comp = c;
+			s.root = root;
+			s.path[0] = root;
+			s.depth = 1;
+			s.on_path[root] = true;
+			s.cycles = cycles[c];
+			s.steps = steps[c];
+			s.cut = false;
+			extend(&s, root);
+			s.on_path[root] = false;
+			cycles[c] = s.cycles;
+			steps[c] = s.steps;
+			if (s.cut) {
+				cut[c] = true;
+				out->components_cut++;
+			}
 		}
-		cut[c] = s.cut;
 	}
+	/* A component bigger than the longest cycle searched may hold longer
+	 * ones: say so, unless the bounds already did. */
+	for (size_t c = 0; c < scc.ncomp; c++)
+		if (!cut[c] && size[c] > lim->max_length)
+			out->components_cut++;
+	lg_idmap_free(&cc.answers);
 	free(s.path);
+	free(s.path_edges);
 	free(s.on_path);
 	free(size);
 	free(cut);
-	free(noted);
 	free(cycles);
 	free(steps);
 	free(scc.comp);

@@ -10,10 +10,16 @@
  *   - on every lock the mode held and the mode wanted conflict;
  *   - the held sets are pairwise disjoint (a common "gate" lock would
  *     serialize the threads);
- *   - the threads are pairwise distinct.
- * All four: a potential deadlock. All but the last: latent (the code takes
- * the locks in both orders, but one thread did it alone). Otherwise the
- * cycle can not deadlock and is dropped. */
+ *   - the threads are pairwise distinct and may have run at the same time
+ *     (not ordered by pthread_create/pthread_join, thread_order.h).
+ * All: a potential deadlock. All but the last: latent (the code takes the
+ * locks in both orders, but one thread did it alone, or the threads never
+ * overlapped). Otherwise the cycle can not deadlock and is dropped.
+ *
+ * Cycles are searched length by length, shortest first, and a path may only
+ * use edges that could be in one deadlock together (some witnesses with held
+ * sets apart): a thread holding many nested locks adds edges between all of
+ * them, but no deadlock can use two of them, so the search never tries. */
 #ifndef LOCKGRAPH_CYCLES_H
 #define LOCKGRAPH_CYCLES_H
 
@@ -31,11 +37,18 @@ struct lg_cycle_limits {
 
 extern const struct lg_cycle_limits lg_cycle_default_limits;
 
+enum lg_latent_reason {
+	LG_LATENT_NONE,
+	LG_LATENT_ONE_THREAD, /* no schedule with a distinct thread per edge */
+	LG_LATENT_NO_OVERLAP, /* distinct threads, but they never ran together */
+};
+
 struct lg_cycle {
 	size_t len;
 	size_t *nodes;                    /* L1..Lk; edge i goes nodes[i] -> nodes[(i+1)%k] */
 	const struct lg_witness **chosen; /* the witness used for each edge */
 	bool latent;
+	enum lg_latent_reason latent_reason;
 	/* The witness search ran out of budget before deciding; reported as
 	 * potential so nothing is hidden, with a note. */
 	bool undecided;

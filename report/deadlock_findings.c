@@ -70,17 +70,22 @@ struct lg_finding *lg_finding_from_deadlock(struct lg_findings *f, const struct 
 		th->holding = lg_xcalloc(w->nholding, sizeof(*th->holding));
 		th->nholding = w->nholding;
 		uint32_t held_stack = 0;
+		uint8_t held_mode = LG_MODE_EXCLUSIVE;
 		for (unsigned h = 0; h < w->nholding; h++) {
 			th->holding[h].lock = index_of(ids, nlocks, w->holding[h].lock);
 			lg_finding_stack(f, t, w->holding[h].stack, &th->holding[h].stack);
-			if (w->holding[h].lock == ids[i])
+			if (w->holding[h].lock == ids[i]) {
 				held_stack = w->holding[h].stack;
+				held_mode = w->holding[h].mode;
+			}
 		}
 		struct lg_fedge *e = &fi->edges[i];
 		e->from = i;
 		e->to = (i + 1) % n;
 		e->thread = ti;
 		e->flags = w->flags;
+		e->from_mode = held_mode;
+		e->to_mode = w->mode;
 		lg_finding_stack(f, t, held_stack, &e->held);
 		lg_finding_stack(f, t, w->wait_stack, &e->acquire);
 	}

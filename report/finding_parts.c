@@ -130,8 +130,21 @@ static const char *lock_kind_name(uint8_t kind)
 	switch ((enum lg_lock_kind)kind) {
 	case LG_LOCK_MUTEX:
 		return "mutex";
+	case LG_LOCK_RWLOCK:
+		return "rwlock";
+	case LG_LOCK_SPIN:
+		return "spinlock";
+	case LG_LOCK_MTX:
+		return "mtx";
 	}
 	return "lock";
+}
+
+const char *lg_mode_name(const struct lg_flock *l, uint8_t mode)
+{
+	if (strcmp(l->kind, "rwlock") == 0)
+		return mode == LG_MODE_SHARED ? "read" : "write";
+	return "exclusive";
 }
 
 void lg_finding_lock(struct lg_findings *f, const struct lg_trace *t, uint32_t id,

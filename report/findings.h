@@ -54,10 +54,12 @@ struct lg_fthread {
 	size_t nholding;
 };
 
-/* Thread `thread` took lock `to` while holding lock `from`. */
+/* Thread `thread` took lock `to` (in to_mode) while holding lock `from`
+ * (in from_mode). */
 struct lg_fedge {
 	size_t from, to, thread; /* indices into locks / threads */
 	uint8_t flags;           /* enum lg_acq_flags */
+	uint8_t from_mode, to_mode;
 	struct lg_fstack held, acquire;
 };
 
@@ -74,6 +76,7 @@ enum lg_finding_kind {
 struct lg_finding {
 	enum lg_finding_kind kind;
 	bool latent;
+	enum lg_latent_reason latent_reason;
 	bool undecided; /* feasibility search ran out of budget */
 	/* Actual deadlocks: a timed wait gave up inside the cycle (so the
 	 * program went on, and it may have formed again: occurrences); the
@@ -160,6 +163,9 @@ void lg_findings_rank(struct lg_findings *f);
 
 /* Counts by kind. */
 size_t lg_findings_count(const struct lg_findings *f, enum lg_finding_kind kind, bool latent);
+
+/* "read" / "write" for an rwlock, "exclusive" for everything else. */
+const char *lg_mode_name(const struct lg_flock *l, uint8_t mode);
 
 /* The frame to cite for a stack: the first one with a source line, else
  * the first one. NULL for an empty stack. */

@@ -76,9 +76,24 @@ void lg_pipeline_run(const struct lg_report_options *o, char *const *paths, size
 	lg_findings_init(&f);
 	analyze(o, paths, npaths, &f, r);
 	lg_findings_rank(&f);
-	r->deadlocks = lg_findings_count(&f, LG_FINDING_POTENTIAL, false) +
-	               lg_findings_count(&f, LG_FINDING_ACTUAL, false);
+	r->actual = lg_findings_count(&f, LG_FINDING_ACTUAL, false);
+	r->potential = lg_findings_count(&f, LG_FINDING_POTENTIAL, false);
 	r->latent = lg_findings_count(&f, LG_FINDING_POTENTIAL, true);
 	render(o, &f, r);
 	lg_findings_free(&f);
+}
+
+bool lg_pipeline_failed(const struct lg_report_options *o, const struct lg_pipeline_result *r)
+{
+	switch (o->fail_on) {
+	case LG_FAIL_ON_LATENT:
+		return r->actual || r->potential || r->latent;
+	case LG_FAIL_ON_POTENTIAL:
+		return r->actual || r->potential;
+	case LG_FAIL_ON_ACTUAL:
+		return r->actual;
+	case LG_FAIL_ON_NONE:
+		break;
+	}
+	return false;
 }

@@ -111,7 +111,9 @@ static void finding(struct lg_json *j, const struct lg_finding *fi)
 	lg_json_bool(j, fi->latent);
 	if (fi->latent) {
 		lg_json_key(j, "latent_reason");
-		lg_json_string(j, "one thread took the locks in both orders");
+		lg_json_string(j, fi->latent_reason == LG_LATENT_NO_OVERLAP
+		                          ? "threads never overlapped"
+		                          : "seen in one thread only");
 	}
 	if (fi->undecided) {
 		lg_json_key(j, "undecided");
@@ -192,6 +194,10 @@ static void finding(struct lg_json *j, const struct lg_finding *fi)
 		lg_json_string(j, fi->locks[e->to].label);
 		lg_json_key(j, "thread");
 		lg_json_string(j, fi->threads[e->thread].label);
+		lg_json_key(j, "from_mode");
+		lg_json_string(j, lg_mode_name(&fi->locks[e->from], e->from_mode));
+		lg_json_key(j, "to_mode");
+		lg_json_string(j, lg_mode_name(&fi->locks[e->to], e->to_mode));
 		lg_json_key(j, "acquired_with");
 		lg_json_string(j, e->flags & LG_ACQ_TRY     ? "trylock"
 		                  : e->flags & LG_ACQ_TIMED ? "timedlock"

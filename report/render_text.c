@@ -150,6 +150,14 @@ static void fix_hint(const struct text *t, const struct lg_finding *fi)
 	        taken, held, held, taken);
 }
 
+/* " (read)" / " (write)" after an rwlock's name; nothing for other locks. */
+static const char *mode_note(const struct lg_flock *l, uint8_t mode)
+{
+	if (strcmp(l->kind, "rwlock") != 0)
+		return "";
+	return mode == LG_MODE_SHARED ? " (read)" : " (write)";
+}
+
 /* The order inversion: both (all) orders, each with both stacks. */
 static void order_body(const struct text *t, const struct lg_finding *fi)
 {
@@ -158,9 +166,11 @@ static void order_body(const struct text *t, const struct lg_finding *fi)
 		const struct lg_fedge *e = &fi->edges[i];
 		fprintf(t->out, "\n  ");
 		thread_name(t, &fi->threads[e->thread]);
-		fprintf(t->out, " took %s%s while holding %s:\n", fi->locks[e->to].description,
+		fprintf(t->out, " took %s%s%s while holding %s%s:\n", fi->locks[e->to].description,
+		        mode_note(&fi->locks[e->to], e->to_mode),
 		        e->flags & LG_ACQ_TIMED ? " (timed lock)" : "",
-		        fi->locks[e->from].description);
+		        fi->locks[e->from].description,
+		        mode_note(&fi->locks[e->from], e->from_mode));
 		print_stack(t, &e->acquire, "    ");
 		fprintf(t->out, "    %s was taken at:\n", fi->locks[e->from].description);
 		print_stack(t, &e->held, "    ");
@@ -230,11 +240,18 @@ static void header(const struct text *t, const struct lg_finding *fi, size_t num
 		        fi->nthreads == 1 ? " is" : "s are",
 		        fi->nthreads == 1 ? " on a lock it holds itself"
 		                          : ", each waiting for a lock another one holds");
+	else if (fi->latent && fi->latent_reason == LG_LATENT_NO_OVERLAP)
+		fprintf(t->out,
+		        "latent lock-order inversion between %zu locks (threads never overlapped)\n"
+		        "  (the threads that took them in opposite orders never ran at the same "
+		        "time:"
+		        " it can not\n  deadlock as it ran, but will once they do)\n",
+		        fi->nlocks);
 	else if (fi->latent)
 		fprintf(t->out,
-		        "latent lock-order inversion between %zu locks\n"
+		        "latent lock-order inversion between %zu locks (seen in one thread only)\n"
 		        "  (one thread took them in both orders: it can not deadlock as it ran,"
-		        " but will once these paths run in different threads)\n",
+		        " but will once\n  these paths run in different threads)\n",
 		        fi->nlocks);
 	else
 		fprintf(t->out, "potential deadlock: lock-order inversion between %zu locks\n",

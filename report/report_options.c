@@ -10,15 +10,45 @@
 const char lg_report_options_help[] =
         "  --format text|json   report format (default: text)\n"
         "  --output FILE        write the report to FILE instead of the terminal\n"
-        "  --exitcode N         exit status when a deadlock is found (default: 66)\n";
+        "  --exitcode N         exit status when a deadlock is found (default: 66)\n"
+        "  --fail-on LEVEL      what makes that status: actual (stuck threads), potential\n"
+        "                       (and inversions that could deadlock: the default), latent\n"
+        "                       (and inversions that would on more threads), or none\n";
 
-void lg_report_options_init(struct lg_report_options *o, FILE *stream)
+static const char *const fail_on_names[] = {"actual", "potential", "latent", "none", NULL};
+
+static int set_fail_on(struct lg_report_options *o, const char *value, size_t len,
+                       const char *where)
+{
+	for (int i = 0; fail_on_names[i]; i++) {
+		if (strlen(fail_on_names[i]) == len && strncmp(fail_on_names[i], value, len) == 0) {
+			o->fail_on = (enum lg_fail_on)i;
+			return 0;
+		}
+	}
+	return lg_error("unknown fail-on level '%.*s'%s (expected actual, potential, latent or "
+	                "none)",
+	                (int)len, value, where);
+}
+
+int lg_report_options_init(struct lg_report_options *o, FILE *stream)
 {
 	*o = (struct lg_report_options){
 	        .format = LG_FORMAT_TEXT,
+	        .fail_on = LG_FAIL_ON_POTENTIAL,
 	        .exitcode = LG_EXIT_FOUND,
 	        .stream = stream,
 	};
+	/* The one LOCKGRAPH_OPTIONS entry that is about reporting. */
+	const char *env = getenv("LOCKGRAPH_OPTIONS");
+	for (const char *p = env; p && *p;) {
+		size_t len = strcspn(p, ":");
+		if (len > 8 && strncmp(p, "fail_on=", 8) == 0 &&
+		    set_fail_on(o, p + 8, len - 8, " in LOCKGRAPH_OPTIONS") != 0)
+			return -1;
+		p += len + (p[len] == ':');
+	}
+	return 0;
 }
 
 int lg_report_options_set(struct lg_report_options *o, const char *name, const char *value)
@@ -39,6 +69,8 @@ int lg_report_options_set(struct lg_report_options *o, const char *name, const c
 		o->output = value;
 		return 0;
 	}
+	if (strcmp(name, "fail-on") == 0)
+		return set_fail_on(o, value, strlen(value), "");
 	if (strcmp(name, "exitcode") == 0) {
 		char *end;
 		long v = strtol(value, &end, 10);
@@ -53,7 +85,7 @@ int lg_report_options_set(struct lg_report_options *o, const char *name, const c
 int lg_report_options_parse(struct lg_report_options *o, int argc, char **argv,
                             const struct lg_command_option *extra, void (*usage)(FILE *))
 {
-	static const char *const shared[] = {"format", "output", "exitcode"};
+	static const char *const shared[] = {"format", "output", "exitcode", "fail-on"};
 	struct option longopts[16];
 	size_t n = 0;
 	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++)

@@ -11,17 +11,29 @@ enum lg_format {
 	LG_FORMAT_JSON,
 };
 
+/* Which findings make the command exit with `exitcode`: each level
+ * includes the ones above it. */
+enum lg_fail_on {
+	LG_FAIL_ON_ACTUAL,    /* threads really got stuck */
+	LG_FAIL_ON_POTENTIAL, /* ... or could (the default) */
+	LG_FAIL_ON_LATENT,    /* ... or would on more threads */
+	LG_FAIL_ON_NONE,      /* never */
+};
+
 struct lg_report_options {
 	enum lg_format format;
+	enum lg_fail_on fail_on;
 	const char *output; /* file to write the report to; NULL: the default stream */
 	int exitcode;       /* status when a deadlock is found */
 	const char *run_id; /* only traces of this run (set by `lockgraph run`) */
 	FILE *stream;       /* default stream: stdout for report, stderr for run */
 };
 
-void lg_report_options_init(struct lg_report_options *o, FILE *stream);
+/* Defaults, then fail_on from LOCKGRAPH_OPTIONS if it says so (an invalid
+ * value there is an error: returns -1 after printing it). */
+int lg_report_options_init(struct lg_report_options *o, FILE *stream);
 
-/* Applies --format, --output or --exitcode (name without dashes). Returns
+/* Applies --format, --output, --exitcode or --fail-on (name without dashes). Returns
  * 0, or -1 after printing an error. */
 int lg_report_options_set(struct lg_report_options *o, const char *name, const char *value);
 

@@ -26,7 +26,14 @@ struct lg_trace_stack {
 
 struct lg_trace_thread {
 	uint32_t id, parent, os_tid, create_stack;
+	uint64_t create_seq; /* 0 for the main thread */
 	char *name;
+};
+
+/* Thread `joiner` joined thread `joined` at seq (same order as create_seq). */
+struct lg_trace_join {
+	uint32_t joiner, joined;
+	uint64_t seq;
 };
 
 struct lg_trace_lock {
@@ -116,6 +123,8 @@ struct lg_trace {
 	size_t ndeadlocks, deadlocks_cap;
 	struct lg_trace_long *longs;
 	size_t nlongs, longs_cap;
+	struct lg_trace_join *joins;
+	size_t njoins, joins_cap;
 
 	/* id -> index + 1 */
 	struct lg_idmap stack_ix, thread_ix, lock_ix;

@@ -184,6 +184,7 @@ static bool read_thread(struct reader *r, struct cursor *c)
 	tt->parent = th.parent;
 	tt->os_tid = th.os_tid;
 	tt->create_stack = th.create_stack;
+	tt->create_seq = th.create_seq;
 	tt->name = take_str(c);
 	return !c->bad || fail(r, "malformed thread record");
 }
@@ -335,6 +336,41 @@ static bool read_long(struct reader *r, struct cursor *c, uint16_t type)
 	return true;
 }
 
+static bool read_join(struct reader *r, struct cursor *c)
+{
+	struct lg_trace *t = r->t;
+	struct lg_rec_join j;
+	take(c, &j, sizeof(j));
+	/* The joined thread may never have needed a record of its own. */
+	if (c->bad || !defined(&t->thread_ix, j.joiner) || j.joined == 0)
+		return fail(r, "malformed join record");
+	lg_grow(&t->joins, &t->joins_cap, t->njoins, sizeof(*t->joins));
+	t->joins[t->njoins++] = (struct lg_trace_join){j.joiner, j.joined, j.seq};
+	return true;
+}
+
+/* A rename: applied to the thread's record if it has one (a record written
+ * later carries the new name itself). */
+static bool read_thread_name(struct reader *r, struct cursor *c)
+{
+	struct lg_trace *t = r->t;
+	struct lg_rec_thread_name n;
+	take(c, &n, sizeof(n));
+	char *name = take_str(c);
+	if (c->bad) {
+		free(name);
+		return fail(r, "malformed thread name record");
+	}
+	uint64_t v = lg_idmap_get(&t->thread_ix, n.thread);
+	if (v) {
+		free(t->threads[v - 1].name);
+		t->threads[v - 1].name = name;
+	} else {
+		free(name);
+	}
+	return true;
+}
+
 static bool read_end(struct reader *r, struct cursor *c)
 {
 	struct lg_rec_end e;
@@ -375,6 +411,10 @@ static bool read_record(struct reader *r, uint16_t type, struct cursor *c)
 	case LG_REC_LONG_WAIT:
 	case LG_REC_LONG_HOLD:
 		return read_long(r, c, type);
+	case LG_REC_JOIN:
+		return read_join(r, c);
+	case LG_REC_THREAD_NAME:
+		return read_thread_name(r, c);
 	}
 	/* A newer minor version may add record types: skip them. */
 	r->t->unknown_records++;
@@ -495,6 +535,7 @@ void lg_trace_free(struct lg_trace *t)
 	}
 	free(t->deadlocks);
 	free(t->longs);
+	free(t->joins);
 	lg_idmap_free(&t->stack_ix);
 	lg_idmap_free(&t->thread_ix);
 	lg_idmap_free(&t->lock_ix);

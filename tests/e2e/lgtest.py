@@ -339,6 +339,19 @@ def check_report_shape(report, path="report"):
           f"{path}: 'findings' is not a list: {report.get('findings')!r:.200}")
 
 
+def lockgraph_json(args, command, options, operands, cwd, env=None, timeout=TIMEOUT):
+    """Runs `lockgraph COMMAND OPTIONS --format json --output F [--] OPERANDS`
+    (the `--` for `run` only) and returns its Result and the parsed report
+    (None when no report was written). F is a new file in cwd."""
+    fd, out = tempfile.mkstemp(prefix="report-", suffix=".json", dir=cwd)
+    os.close(fd)
+    os.unlink(out)
+    cmd = [args.lockgraph, command] + list(options) + ["--format", "json", "--output", out]
+    cmd += (["--"] if command == "run" else []) + list(operands)
+    result = run(cmd, env=env, cwd=cwd, timeout=timeout)
+    return result, (load_json(out) if os.path.exists(out) else None)
+
+
 def findings_summary(report):
     """One line per finding, for failure messages."""
     lines = []

@@ -108,7 +108,6 @@ Test(cycles, common_gate_lock_prevents_the_deadlock)
 	struct analysis a;
 	analyze(&b, &a);
 	cr_expect_eq(a.cycles.n, 0, "a gate-lock cycle must not be reported");
-	cr_expect_eq(a.cycles.infeasible, 1);
 	done(&b, &a);
 }
 
@@ -168,6 +167,145 @@ Test(cycles, three_lock_cycle_three_threads)
 	done(&b, &a);
 }
 
+Test(cycles, one_thread_cycle_says_so)
+{
+	struct tb b = {0};
+	tb_standard(&b, 1, 2);
+	tb_acquire(&b, 1, 2, 0, L1, 1);
+	tb_acquire(&b, 1, 1, 0, L2, 1);
+	struct analysis a;
+	analyze(&b, &a);
+	cr_assert_eq(a.cycles.n, 1);
+	cr_expect_eq(a.cycles.v[0].latent_reason, LG_LATENT_ONE_THREAD);
+	done(&b, &a);
+}
+
+Test(cycles, threads_created_after_a_join_never_overlapped)
+{
+	/* Main (1) creates T2 (seq 1), joins it (seq 2), then creates T3
+	 * (seq 3): T2's order and T3's reversed one never ran together. */
+	struct tb b = {0};
+	tb_process(&b, 4242, "/usr/bin/test-program");
+	tb_stack(&b, 1, 0x401000);
+	tb_thread_at(&b, 1, 0, 0, "main");
+	tb_thread_at(&b, 2, 1, 1, "first");
+	tb_thread_at(&b, 3, 1, 3, "second");
+	tb_lock(&b, 1, 0x1000);
+	tb_lock(&b, 2, 0x2000);
+	tb_acquire(&b, 2, 2, 0, L1, 1);
+	tb_join(&b, 1, 2, 2);
+	tb_acquire(&b, 3, 1, 0, L2, 1);
+	struct analysis a;
+	analyze(&b, &a);
+	cr_assert_eq(a.cycles.n, 1);
+	cr_expect(a.cycles.v[0].latent);
+	cr_expect_eq(a.cycles.v[0].latent_reason, LG_LATENT_NO_OVERLAP);
+	done(&b, &a);
+}
+
+Test(cycles, thread_created_before_the_join_overlaps)
+{
+	/* The same, but T3 was created (seq 2) before T2 was joined (seq 3). */
+	struct tb b = {0};
+	tb_process(&b, 4242, "/usr/bin/test-program");
+	tb_stack(&b, 1, 0x401000);
+	tb_thread_at(&b, 1, 0, 0, "main");
+	tb_thread_at(&b, 2, 1, 1, "first");
+	tb_thread_at(&b, 3, 1, 2, "second");
+	tb_lock(&b, 1, 0x1000);
+	tb_lock(&b, 2, 0x2000);
+	tb_acquire(&b, 2, 2, 0, L1, 1);
+	tb_join(&b, 1, 2, 3);
+	tb_acquire(&b, 3, 1, 0, L2, 1);
+	struct analysis a;
+	analyze(&b, &a);
+	cr_assert_eq(a.cycles.n, 1);
+	cr_expect_not(a.cycles.v[0].latent);
+	done(&b, &a);
+}
+
+Test(cycles, ordering_through_a_grandchild)
+{
+	/* Main joins T2 (seq 2), then creates T3 (seq 3), which creates T4
+	 * (seq 4): T2 ended before T4 started. */
+	struct tb b = {0};
+	tb_process(&b, 4242, "/usr/bin/test-program");
+	tb_stack(&b, 1, 0x401000);
+	tb_thread_at(&b, 1, 0, 0, "main");
+	tb_thread_at(&b, 2, 1, 1, "first");
+	tb_thread_at(&b, 3, 1, 3, "middle");
+	tb_thread_at(&b, 4, 3, 4, "last");
+	tb_lock(&b, 1, 0x1000);
+	tb_lock(&b, 2, 0x2000);
+	tb_acquire(&b, 2, 2, 0, L1, 1);
+	tb_join(&b, 1, 2, 2);
+	tb_acquire(&b, 4, 1, 0, L2, 1);
+	struct analysis a;
+	analyze(&b, &a);
+	cr_assert_eq(a.cycles.n, 1);
+	cr_expect_eq(a.cycles.v[0].latent_reason, LG_LATENT_NO_OVERLAP);
+	done(&b, &a);
+}
+
+Test(cycles, readers_never_wait_for_readers)
+{
+	const uint8_t read[] = {LG_MODE_SHARED};
+	struct tb b = {0};
+	tb_standard(&b, 2, 2);
+	tb_acquire_modes(&b, 1, 2, LG_MODE_SHARED, 0, L1, read, 1);
+	tb_acquire_modes(&b, 2, 1, LG_MODE_SHARED, 0, L2, read, 1);
+	struct analysis a;
+	analyze(&b, &a);
+	cr_expect_eq(a.cycles.n, 0);
+	done(&b, &a);
+}
+
+Test(cycles, a_writer_makes_the_rwlock_cycle_real)
+{
+	/* T1 reads 1 then writes 2; T2 reads 2 then wants 1 for reading: T2
+	 * waits for nobody on lock 1 (T1 only reads it), so no deadlock... */
+	const uint8_t read[] = {LG_MODE_SHARED};
+	struct tb b = {0};
+	tb_standard(&b, 2, 2);
+	tb_acquire_modes(&b, 1, 2, LG_MODE_EXCLUSIVE, 0, L1, read, 1);
+	tb_acquire_modes(&b, 2, 1, LG_MODE_SHARED, 0, L2, read, 1);
+	struct analysis a;
+	analyze(&b, &a);
+	cr_expect_eq(a.cycles.n, 0, "reader waiting for a reader");
+	done(&b, &a);
+	/* ...but if T2 wants lock 1 for writing, each waits for the other. */
+	b = (struct tb){0};
+	tb_standard(&b, 2, 2);
+	tb_acquire_modes(&b, 1, 2, LG_MODE_EXCLUSIVE, 0, L1, read, 1);
+	tb_acquire_modes(&b, 2, 1, LG_MODE_EXCLUSIVE, 0, L2, read, 1);
+	analyze(&b, &a);
+	cr_expect_eq(a.cycles.n, 1);
+	done(&b, &a);
+}
+
+Test(cycles, deep_nesting_finds_the_one_inversion_fast)
+{
+	/* T1 holds 200 locks at once (taking each with all earlier ones
+	 * held: 19,900 edges); T2 takes lock 151 then lock 21. */
+	enum { N = 200 };
+	struct tb b = {0};
+	tb_standard(&b, 2, N);
+	uint32_t held[N];
+	for (uint32_t i = 1; i <= N; i++) {
+		if (i > 1)
+			tb_acquire(&b, 1, i, 0, held, i - 1);
+		held[i - 1] = i;
+	}
+	const uint32_t h151[] = {151};
+	tb_acquire(&b, 2, 21, 0, h151, 1);
+	struct analysis a;
+	analyze(&b, &a);
+	cr_assert_eq(a.cycles.n, 1, "exactly the inversion, got %zu cycles", a.cycles.n);
+	cr_expect_eq(a.cycles.v[0].len, 2);
+	cr_expect_not(a.cycles.v[0].latent);
+	done(&b, &a);
+}
+
 Test(cycles, three_lock_cycle_two_threads_is_latent)
 {
 	/* T1 supplies two edges of the cycle: a thread waits in one place only. */
@@ -200,7 +338,6 @@ Test(cycles, nested_holder_gives_the_direct_edge)
 	cr_assert_eq(a.cycles.n, 1);
 	cr_expect_not(a.cycles.v[0].latent);
 	cr_expect_eq(a.cycles.v[0].len, 2);
-	cr_expect_eq(a.cycles.infeasible, 1);
 	done(&b, &a);
 }
 

@@ -62,8 +62,24 @@ void tb_stack(struct tb *b, uint32_t id, uint64_t pc)
 
 void tb_thread(struct tb *b, uint32_t id, uint32_t parent, const char *name)
 {
+	tb_thread_at(b, id, parent, parent ? id : 0, name);
+}
+
+void tb_join(struct tb *b, uint32_t joiner, uint32_t joined, uint64_t seq)
+{
+	struct lg_rec_join j = {.joiner = joiner, .joined = joined, .seq = seq};
+	tb_record(b, LG_REC_JOIN, &j, sizeof(j));
+}
+
+void tb_thread_at(struct tb *b, uint32_t id, uint32_t parent, uint64_t create_seq, const char *name)
+{
 	uint8_t buf[64];
-	struct lg_rec_thread t = {.id = id, .parent = parent, .os_tid = 1000 + id};
+	struct lg_rec_thread t = {
+	        .id = id,
+	        .parent = parent,
+	        .os_tid = 1000 + id,
+	        .create_seq = create_seq,
+	};
 	size_t len = sizeof(t);
 	memcpy(buf, &t, sizeof(t));
 	put_str(buf, &len, name);
@@ -85,18 +101,28 @@ void tb_lock(struct tb *b, uint32_t id, uint64_t address)
 void tb_acquire(struct tb *b, uint32_t thread, uint32_t lock, uint8_t flags, const uint32_t *held,
                 unsigned nheld)
 {
-	uint8_t buf[sizeof(struct lg_rec_acquire) + 64 * sizeof(struct lg_rec_held)];
+	tb_acquire_modes(b, thread, lock, LG_MODE_EXCLUSIVE, flags, held, NULL, nheld);
+}
+
+void tb_acquire_modes(struct tb *b, uint32_t thread, uint32_t lock, uint8_t mode, uint8_t flags,
+                      const uint32_t *held, const uint8_t *held_modes, unsigned nheld)
+{
+	static uint8_t buf[sizeof(struct lg_rec_acquire) + 4096 * sizeof(struct lg_rec_held)];
 	struct lg_rec_acquire a = {
 	        .thread = thread,
 	        .lock = lock,
 	        .stack = 1,
-	        .mode = LG_MODE_EXCLUSIVE,
+	        .mode = mode,
 	        .flags = flags,
 	        .nheld = (uint16_t)nheld,
 	};
 	memcpy(buf, &a, sizeof(a));
 	for (unsigned i = 0; i < nheld; i++) {
-		struct lg_rec_held h = {.lock = held[i], .stack = 1, .mode = LG_MODE_EXCLUSIVE};
+		struct lg_rec_held h = {
+		        .lock = held[i],
+		        .stack = 1,
+		        .mode = held_modes ? held_modes[i] : LG_MODE_EXCLUSIVE,
+		};
 		memcpy(buf + sizeof(a) + i * sizeof(h), &h, sizeof(h));
 	}
 	tb_record(b, LG_REC_ACQUIRE, buf, sizeof(a) + nheld * sizeof(struct lg_rec_held));
