@@ -186,15 +186,20 @@ static void stuck_body(const struct text *t, const struct lg_finding *fi)
 		const struct lg_fthread *holder = &fi->threads[(i + 1) % fi->nthreads];
 		fprintf(t->out, "  ");
 		thread_name(t, th);
-		fprintf(t->out, " waits for %s%s, ", fi->locks[th->waiting_for].description,
-		        th->timed_wait ? " (timed)" : "");
+		/* Thread i holds edge i's `from` and waits for its `to`. */
+		const struct lg_fedge *wants = &fi->edges[i];
+		const struct lg_fedge *has = &fi->edges[(i + 1) % fi->nedges];
+		const struct lg_flock *lock = &fi->locks[th->waiting_for];
+		fprintf(t->out, " waits for %s%s%s, ", lock->description,
+		        mode_note(lock, wants->to_mode), th->timed_wait ? " (timed)" : "");
 		if (holder == th) {
-			fprintf(t->out, "which it holds itself\n");
+			fprintf(t->out, "which it holds itself%s\n",
+			        mode_note(lock, has->from_mode));
 			continue;
 		}
 		fprintf(t->out, "held by ");
 		thread_name(t, holder);
-		fprintf(t->out, "\n");
+		fprintf(t->out, "%s\n", mode_note(lock, has->from_mode));
 	}
 	for (size_t i = 0; i < fi->nthreads; i++) {
 		const struct lg_fthread *th = &fi->threads[i];

@@ -127,6 +127,27 @@ SAMPLES = {
         times=1,
         min_span_ms=0,
     ),
+    "rwlock_deadlock": Sample(
+        source="rwlock_deadlock.c",
+        verdict=STUCK,
+        stdout=b"indexing names and ids in two threads\n",
+        # Each holds one index for reading and waits to write the other:
+        # a writer waits for every reader.
+        threads=[
+            Waiter("indexer-a", "id_index", Site("cross_index", "record-write"),
+                   {"name_index": Site("cross_index", "scan-read")}),
+            Waiter("indexer-b", "name_index", Site("cross_index", "record-write"),
+                   {"id_index": Site("cross_index", "scan-read")}),
+        ],
+        first_taken={
+            "name_index": Site("cross_index", "scan-read"),
+            "id_index": Site("cross_index", "scan-read"),
+        },
+        created_at=Site("main", "create"),
+        also_potential=True,
+        times=1,
+        min_span_ms=0,
+    ),
     "self_relock": Sample(
         source="self_relock.c",
         verdict=STUCK,
@@ -314,6 +335,11 @@ def check_actual_finding(target, finding, where):
     names = check_locks(target, finding, where)
     threads = check_threads(target, finding, names, where)
     check_edges(target, finding, names, threads, where)
+    if target.spec.source == "rwlock_deadlock.c":
+        # Each holds its index for reading and waits to write the other.
+        for edge in finding.get("edges", []):
+            check_equal((edge.get("from_mode"), edge.get("to_mode")), ("read", "write"),
+                        f"{where}: modes of edge {edge.get('from')} -> {edge.get('to')}")
 
 
 def check_locks(target, finding, where):
@@ -326,7 +352,8 @@ def check_locks(target, finding, where):
     check_equal(sorted(map(str, names.values())), sorted(expected), f"{where}: lock names")
     for lock in locks:
         lname = lock.get("name")
-        check_equal(lock.get("kind"), "mutex", f"{where}: kind of lock {lname}")
+        kind = "rwlock" if target.spec.source == "rwlock_deadlock.c" else "mutex"
+        check_equal(lock.get("kind"), kind, f"{where}: kind of lock {lname}")
         address = lock.get("address")
         check(isinstance(address, str) and address.startswith("0x"),
               f"{where}: address of lock {lname}: expected a 0x… string, got {address!r}")
