@@ -7,6 +7,7 @@
 
 #include "arena.h"
 #include "lock_table.h"
+#include "options.h"
 #include "table.h"
 #include "thread.h"
 #include "trace_format.h"
@@ -42,6 +43,7 @@ struct lg_group {
 /* edges.lock serializes all inserts into both tables. */
 static struct lg_table edges, groups;
 static uint64_t nedges;
+static bool capped; /* edges lock */
 
 bool lg_edges_init(void)
 {
@@ -65,6 +67,16 @@ static struct lg_edge *edge_get(uint32_t from, uint32_t to)
 	struct lg_table_node *n = lg_table_first(&edges, key);
 	if (n)
 		return (struct lg_edge *)n;
+	if (nedges >= (uint64_t)lg_opts.max_edges) {
+		if (!capped) {
+			capped = true;
+			lg_trace_warn(LG_WARN_CAPACITY,
+			              "more than %d lock-order edges: later ones are not recorded "
+			              "(raise LOCKGRAPH_OPTIONS=max_edges)",
+			              lg_opts.max_edges);
+		}
+		return NULL;
+	}
 	struct lg_edge *e = lg_arena_alloc(sizeof(*e));
 	if (!e)
 		return NULL;

@@ -10,6 +10,7 @@
 #include "fork_locks.h"
 #include "real.h"
 #include "start.h"
+#include "trace_format.h"
 #include "trace_write.h"
 #include "waitfor.h"
 
@@ -53,5 +54,5 @@ __attribute__((constructor)) static void lg_constructor(void)
 __attribute__((destructor)) static void lg_destructor(void)
 {
 	if (atomic_load(&lg_state) == LG_READY)
-		lg_trace_end();
+		lg_trace_end(LG_END_EXIT, -1);
 }

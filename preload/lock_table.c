@@ -5,10 +5,13 @@
 #include <threads.h>
 
 #include "arena.h"
+#include "options.h"
+#include "trace_write.h"
 #include "trace_format.h"
 
 static struct lg_table locks;
 static _Atomic uint32_t next_id;
+static bool capped; /* lock table lock */
 
 bool lg_lock_table_init(void)
 {
@@ -24,6 +27,16 @@ static struct lg_lock *newest(uintptr_t addr)
 /* Caller holds locks.lock. */
 static struct lg_lock *insert(uintptr_t addr, uint8_t kind, struct lg_stack *init_stack)
 {
+	if (atomic_load(&next_id) >= (uint32_t)lg_opts.max_locks) {
+		if (!capped) {
+			capped = true;
+			lg_trace_warn(LG_WARN_CAPACITY,
+			              "more than %d locks: later ones are not tracked (raise "
+			              "LOCKGRAPH_OPTIONS=max_locks)",
+			              lg_opts.max_locks);
+		}
+		return NULL;
+	}
 	struct lg_lock *prev = newest(addr);
 	struct lg_lock *l = lg_arena_alloc(sizeof(*l));
 	if (!l)

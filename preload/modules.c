@@ -6,6 +6,7 @@
 #include <elf.h>
 #include <limits.h>
 #include <link.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,12 +24,19 @@ static struct lg_module *modules[MAX_MODULES];
 static _Atomic int nmodules;
 static uintptr_t self_lo, self_hi;
 static int capacity_warned;
+/* Scans so far, and the loader's counts at the last one. */
+static uint32_t scan_no;
+struct load_counts {
+	unsigned long long adds, subs;
+};
+static struct load_counts last;
 
 static struct lg_module *find(uint64_t pc)
 {
 	int n = atomic_load_explicit(&nmodules, memory_order_acquire);
 	for (int i = 0; i < n; i++)
-		if (pc >= modules[i]->lo && pc < modules[i]->hi)
+		if (pc >= modules[i]->lo && pc < modules[i]->hi &&
+		    !atomic_load_explicit(&modules[i]->gone, memory_order_relaxed))
 			return modules[i];
 	return NULL;
 }
@@ -53,26 +61,32 @@ static void read_build_id(struct dl_phdr_info *info, const ElfW(Phdr) * ph, stru
 	}
 }
 
-static const char *copy_path(const char *name, bool main_program)
+/* The object's path: the executable's real path for the main program, an
+ * absolute path for a library found through a relative LD_LIBRARY_PATH or
+ * LD_PRELOAD entry (the reporter may run elsewhere). Uses buf. */
+static const char *module_path(const char *name, bool main_program, char *buf, size_t size)
 {
-	char buf[PATH_MAX];
 	if (main_program) {
-		ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+		ssize_t n = readlink("/proc/self/exe", buf, size - 1);
 		buf[n > 0 ? n : 0] = 0;
-		name = buf;
-	} else if (name[0] && name[0] != '/' && realpath(name, buf)) {
-		/* A library found through a relative LD_LIBRARY_PATH or
-		 * LD_PRELOAD entry: the reporter may run elsewhere. */
-		name = buf;
+		return buf;
 	}
-	size_t len = strlen(name);
+	if (name[0] && name[0] != '/' && size >= PATH_MAX && realpath(name, buf))
+		return buf;
+	return name;
+}
+
+static const char *copy_string(const char *s)
+{
+	size_t len = strlen(s);
 	char *copy = lg_arena_alloc(len + 1);
 	if (copy)
-		memcpy(copy, name, len + 1);
+		memcpy(copy, s, len + 1);
 	return copy;
 }
 
-/* dl_iterate_phdr callback; modules_lock held. */
+/* dl_iterate_phdr callback; modules_lock held. An object already known at
+ * the same place is kept; one at the place of an unloaded one replaces it. */
 static int add_module(struct dl_phdr_info *info, size_t size, void *first)
 {
 	(void)size;
@@ -89,9 +103,25 @@ static int add_module(struct dl_phdr_info *info, size_t size, void *first)
 		if (start + ph->p_memsz > hi)
 			hi = start + ph->p_memsz;
 	}
-	if (lo >= hi || find(lo))
+	if (lo >= hi)
 		return 0;
+	char buf[PATH_MAX];
+	const char *path =
+	        module_path(info->dlpi_name ? info->dlpi_name : "", main_program, buf, sizeof(buf));
 	int n = atomic_load_explicit(&nmodules, memory_order_relaxed);
+	for (int i = 0; i < n; i++) {
+		struct lg_module *m = modules[i];
+		if (atomic_load_explicit(&m->gone, memory_order_relaxed) || m->hi <= lo ||
+		    m->lo >= hi)
+			continue;
+		if (m->lo == lo && m->hi == hi && m->bias == info->dlpi_addr &&
+		    strcmp(m->path, path) == 0) {
+			m->seen = scan_no;
+			return 0;
+		}
+		/* Another object where this one was: it was unloaded. */
+		atomic_store_explicit(&m->gone, true, memory_order_relaxed);
+	}
 	if (n == MAX_MODULES) {
 		if (!capacity_warned++)
 			lg_trace_warn(LG_WARN_CAPACITY,
@@ -100,17 +130,15 @@ static int add_module(struct dl_phdr_info *info, size_t size, void *first)
 		return 0;
 	}
 	struct lg_module *m = lg_arena_alloc(sizeof(*m));
-	if (!m)
+	if (!m || !(m->path = copy_string(path)))
 		return 0;
 	m->bias = info->dlpi_addr;
 	m->lo = lo;
 	m->hi = hi;
+	m->seen = scan_no;
 	for (int i = 0; i < info->dlpi_phnum; i++)
 		if (info->dlpi_phdr[i].p_type == PT_NOTE && !m->build_id_len)
 			read_build_id(info, &info->dlpi_phdr[i], m);
-	m->path = copy_path(info->dlpi_name ? info->dlpi_name : "", main_program);
-	if (!m->path)
-		return 0;
 	if (main_program)
 		m->flags |= LG_MODULE_MAIN;
 	if ((uintptr_t)lo <= self_lo && self_lo < (uintptr_t)hi) {
@@ -124,12 +152,34 @@ static int add_module(struct dl_phdr_info *info, size_t size, void *first)
 	return 0;
 }
 
-static void scan(void)
+/* The loader's counts of objects loaded and unloaded so far, read from the
+ * first object's callback (then the iteration stops). */
+static int peek_counts(struct dl_phdr_info *info, size_t size, void *out)
 {
+	struct load_counts *c = out;
+	if (size >= offsetof(struct dl_phdr_info, dlpi_subs) + sizeof(info->dlpi_subs)) {
+		c->adds = info->dlpi_adds;
+		c->subs = info->dlpi_subs;
+	}
+	return 1;
+}
+
+/* Rescans if anything was loaded or unloaded since the last scan (or always,
+ * when asked or when the loader keeps no counts). modules_lock held. */
+static void scan_locked(bool always)
+{
+	struct load_counts now = {0, 0};
+	dl_iterate_phdr(peek_counts, &now);
+	if (!always && (now.adds || now.subs) && now.adds == last.adds && now.subs == last.subs)
+		return;
+	last = now;
+	scan_no++;
 	bool first = true;
-	lg_ilock_lock(&modules_lock);
 	dl_iterate_phdr(add_module, &first);
-	lg_ilock_unlock(&modules_lock);
+	int n = atomic_load_explicit(&nmodules, memory_order_relaxed);
+	for (int i = 0; i < n; i++)
+		if (modules[i]->seen != scan_no) /* unloaded */
+			atomic_store_explicit(&modules[i]->gone, true, memory_order_relaxed);
 }
 
 void lg_modules_init(void)
@@ -142,7 +192,9 @@ void lg_modules_init(void)
 
 void lg_modules_scan(void)
 {
-	scan();
+	lg_ilock_lock(&modules_lock);
+	scan_locked(true);
+	lg_ilock_unlock(&modules_lock);
 }
 
 bool lg_modules_is_self(uintptr_t pc)
@@ -154,7 +206,9 @@ void lg_modules_cover(const uint64_t *pcs, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
 		if (!find(pcs[i])) {
-			scan();
+			lg_ilock_lock(&modules_lock);
+			scan_locked(false);
+			lg_ilock_unlock(&modules_lock);
 			return;
 		}
 	}

@@ -4,6 +4,7 @@
 #ifndef LOCKGRAPH_MODULES_H
 #define LOCKGRAPH_MODULES_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -12,6 +13,8 @@ struct lg_module {
 	uint8_t build_id[32];
 	uint8_t build_id_len;
 	uint8_t flags; /* enum lg_module_flags */
+	_Atomic bool gone; /* unloaded (dlclose), or replaced by another object */
+	uint32_t seen;     /* the last scan that found it (module lock) */
 	uint32_t written_epoch;
 	const char *path;
 };
@@ -26,9 +29,11 @@ void lg_modules_scan(void);
 bool lg_modules_is_self(uintptr_t pc);
 
 /* Makes sure each address is inside a known module, rescanning the loaded
- * objects once if one is not (a library dlopen'ed since the last scan), and
- * writes new modules to the trace. Addresses in no module at all (JIT code)
- * stay unknown. Takes the module lock, then the trace lock. */
+ * objects if one is not and the loader loaded or unloaded something since
+ * the last scan (a library dlopen'ed), and writes new modules to the trace.
+ * Addresses in no module at all (JIT code, the heap) stay unknown, at the
+ * cost of asking the loader for its counts. Takes the module lock, then the
+ * trace lock. */
 void lg_modules_cover(const uint64_t *pcs, unsigned n);
 
 /* Calls fn for each known module; caller holds nothing. Used to write the

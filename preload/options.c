@@ -40,6 +40,9 @@ static const struct opt_def opt_table[] = {
         {"wait_warn_ms", OPT_INT, &lg_opts.wait_warn_ms, 0, 0, 86400000, NULL},
         {"hold_warn_ms", OPT_INT, &lg_opts.hold_warn_ms, 0, 0, 86400000, NULL},
         {"fail_on", OPT_CHOICE, &lg_opts.fail_on, 0, 0, 0, fail_on_levels},
+        {"max_locks", OPT_INT, &lg_opts.max_locks, 0, 1, 1 << 30, NULL},
+        {"max_edges", OPT_INT, &lg_opts.max_edges, 0, 1, 1 << 30, NULL},
+        {"max_stacks", OPT_INT, &lg_opts.max_stacks, 0, 1, 1 << 30, NULL},
 };
 
 static void problem(const char *fmt, const char *a, int alen)
@@ -102,6 +105,9 @@ void lg_options_parse(const char *spec)
 	lg_opts.max_frames = 32;
 	lg_opts.on_deadlock = LG_ACTION_EXIT;
 	lg_opts.exitcode = 66;
+	lg_opts.max_locks = 4000000;
+	lg_opts.max_edges = 4000000;
+	lg_opts.max_stacks = 1000000;
 	nproblems = 0;
 	if (!spec)
 		return;

@@ -16,6 +16,9 @@ struct lg_options {
 	int wait_warn_ms;   /* record waits longer than this (0: off) */
 	int hold_warn_ms;   /* record holds longer than this (0: off) */
 	int fail_on;        /* the lockgraph command's, checked here only */
+	int max_locks;      /* caps on what the preload keeps: past them, a */
+	int max_edges;      /* warning in the trace, and the rest untracked */
+	int max_stacks;
 };
 
 extern struct lg_options lg_opts;

@@ -11,9 +11,11 @@
 #include "modules.h"
 #include "options.h"
 #include "trace_format.h"
+#include "trace_write.h"
 
 static struct lg_table depot;
 static _Atomic uint32_t next_id;
+static bool capped; /* depot lock */
 
 bool lg_stack_depot_init(void)
 {
@@ -47,7 +49,15 @@ static struct lg_stack *intern(const uint64_t *pcs, unsigned n, unsigned flags)
 	lg_modules_cover(pcs, n);
 	lg_ilock_lock(&depot.lock);
 	s = find(key, pcs, n, flags);
-	if (!s) {
+	if (!s && atomic_load(&next_id) >= (uint32_t)lg_opts.max_stacks) {
+		if (!capped) {
+			capped = true;
+			lg_trace_warn(LG_WARN_CAPACITY,
+			              "more than %d distinct stacks: later ones are not kept (raise "
+			              "LOCKGRAPH_OPTIONS=max_stacks)",
+			              lg_opts.max_stacks);
+		}
+	} else if (!s) {
 		s = lg_arena_alloc(sizeof(*s) + n * sizeof(uint64_t));
 		if (s) {
 			s->node.key = key;

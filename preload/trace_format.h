@@ -257,6 +257,14 @@ struct lg_rec_end {
 	uint64_t locks;  /* distinct locks seen */
 	uint64_t edges;  /* distinct lock-order edges seen */
 	uint64_t stacks; /* distinct stacks stored */
+	uint32_t how;    /* enum lg_end_how */
+	int32_t status;  /* the exit status, when known (_exit), else -1 */
 } __attribute__((packed));
+
+enum lg_end_how {
+	LG_END_EXIT = 1,     /* exit() or a return from main */
+	LG_END_UNDERSCORE_EXIT = 2, /* _exit() / _Exit() */
+	LG_END_DEADLOCK = 3, /* lockgraph ended it (on_deadlock) */
+};
 
 #endif

@@ -38,6 +38,7 @@ static dev_t trace_dev;
 static ino_t trace_ino;
 static char trace_path[PATH_MAX];
 static uint32_t epoch = 1;
+static pid_t trace_pid; /* the process the open trace belongs to */
 static bool failed;
 /* A forked child opens its own trace only when it records something: the
  * usual fork-then-exec child never does, and leaves no empty file. */
@@ -151,7 +152,7 @@ static bool check_fd(void)
 	struct stat st;
 	if (fstat(trace_fd, &st) == 0 && st.st_dev == trace_dev && st.st_ino == trace_ino)
 		return true;
-	int fd = open(trace_path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	int fd = open(trace_path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		failed = true;
 		lg_say("lockgraph: warning: lost trace '%s': %s; recording stopped", trace_path,
@@ -169,7 +170,7 @@ static bool make_dirs(char *path)
 			continue;
 		char c = *p;
 		*p = 0;
-		int rc = mkdir(path, 0777);
+		int rc = mkdir(path, 0700);
 		*p = c;
 		if (rc != 0 && errno != EEXIST)
 			return false;
@@ -252,7 +253,11 @@ static bool open_file(void)
 			errno = ENAMETOOLONG;
 			break;
 		}
-		fd = open(trace_path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+		/* O_EXCL: never another process's file, nor a symbolic link
+		 * planted in a shared directory; owner-only: traces hold paths
+		 * and command lines. */
+		fd = open(trace_path,
+		          O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_APPEND | O_CLOEXEC, 0600);
 		if (fd < 0 && errno != EEXIST)
 			break;
 	}
@@ -262,6 +267,7 @@ static bool open_file(void)
 		return false;
 	}
 	adopt_fd(fd);
+	trace_pid = getpid();
 	failed = false;
 	write_process();
 	for (int i = 0; i < lg_options_problem_count(); i++) {
@@ -396,10 +402,25 @@ static bool listed(uint32_t id, const uint32_t *only, uint32_t nonly)
 	return lo < nonly && only[lo] == id;
 }
 
+/* A lock about to get its LOCK record may live in a library loaded since
+ * the last module scan (a plugin's global): the module must come first, so
+ * the reporter can name the lock. Not under the trace lock (the module scan
+ * takes it); the unlocked look at written_epoch can only cause an extra check. */
+static void cover_lock(const struct lg_lock *l)
+{
+	if (l->written_epoch != epoch) {
+		uint64_t addr = l->node.key;
+		lg_modules_cover(&addr, 1);
+	}
+}
+
 void lg_trace_write_acquire(struct lg_thread *t, struct lg_lock *l, struct lg_stack *stack,
                             uint8_t mode, uint8_t flags, const struct lg_held *held, unsigned nheld,
                             const uint32_t *only, uint32_t nonly)
 {
+	cover_lock(l);
+	for (unsigned i = 0; i < nheld; i++)
+		cover_lock(held[i].lock);
 	lg_ilock_lock(&trace_lock);
 	if (!check_fd())
 		goto out;
@@ -570,16 +591,18 @@ void lg_trace_warn(uint32_t code, const char *fmt, ...)
 	lg_ilock_unlock(&trace_lock);
 }
 
-void lg_trace_end(void)
+void lg_trace_end(uint32_t how, int status)
 {
-	if (open_pending)
-		return; /* a forked child that recorded nothing */
+	if (open_pending || getpid() != trace_pid)
+		return; /* a forked child that recorded nothing, or a vfork child */
 	struct lg_rec_end r = {
-	        .end_wall_ns = now_ns(CLOCK_REALTIME),
-	        .end_mono_ns = now_ns(CLOCK_MONOTONIC),
-	        .locks = lg_lock_table_count(),
-	        .edges = lg_edges_count(),
-	        .stacks = lg_stack_count(),
+		.end_wall_ns = now_ns(CLOCK_REALTIME),
+		.end_mono_ns = now_ns(CLOCK_MONOTONIC),
+		.locks = lg_lock_table_count(),
+		.edges = lg_edges_count(),
+		.stacks = lg_stack_count(),
+		.how = how,
+		.status = status,
 	};
 	lg_ilock_lock(&trace_lock);
 	if (check_fd()) {

@@ -65,8 +65,10 @@ void lg_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A WARNING record; printf-style message. */
 void lg_trace_warn(uint32_t code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* The END record: the process is exiting normally. */
-void lg_trace_end(void);
+/* The END record: the process is ending (how: enum lg_end_how; status,
+ * or -1 when not known). Written only by the process that opened the
+ * trace (not by a vfork child, which shares its memory and descriptors). */
+void lg_trace_end(uint32_t how, int status);
 
 /* In a forked child: start the child's own trace file (new epoch, so every
  * thread, lock, stack and module is written again when used). */

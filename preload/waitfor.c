@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "acquire.h"
@@ -328,10 +329,13 @@ static void report(const struct lg_wait_view *v, uint32_t n, uint8_t flags, int 
 	case LG_ACTION_EXIT:
 		/* _exit: atexit handlers and destructors could need the very
 		 * locks the stuck threads hold. */
-		lg_trace_end();
-		_exit(lg_opts.exitcode);
+		lg_trace_end(LG_END_DEADLOCK, lg_opts.exitcode);
+		/* The system call itself: a program's own _exit wrapper (or
+		 * ours) must not run. */
+		syscall(SYS_exit_group, lg_opts.exitcode);
+		_exit(lg_opts.exitcode); /* not reached */
 	case LG_ACTION_ABORT:
-		lg_trace_end();
+		lg_trace_end(LG_END_DEADLOCK, -1);
 		abort();
 	case LG_ACTION_WAIT:
 	case LG_ACTION_NONE:

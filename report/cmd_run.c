@@ -21,6 +21,7 @@
 #include "commands.h"
 #include "error.h"
 #include "pipeline.h"
+#include "program_check.h"
 #include "report_options.h"
 #include "trace_format.h"
 #include "trace_paths.h"
@@ -100,7 +101,7 @@ static int make_dirs(const char *dir)
 			continue;
 		char c = *p;
 		*p = 0;
-		if (mkdir(path, 0777) != 0 && errno != EEXIST)
+		if (mkdir(path, 0700) != 0 && errno != EEXIST)
 			return lg_error("cannot create trace directory '%s': %s", path,
 			                strerror(errno));
 		*p = c;
@@ -229,6 +230,11 @@ int lg_cmd_run(int argc, char **argv)
 	if (first == argc) {
 		lg_error("no program given (usage: lockgraph run [options] -- PROGRAM [ARGS...])");
 		return LG_EXIT_USAGE;
+	}
+	const char *why = lg_program_unpreloadable(argv[first]);
+	if (why) {
+		lg_error("cannot run '%s' under lockgraph: %s", argv[first], why);
+		return LG_EXIT_INTERNAL;
 	}
 	char lib[PATH_MAX];
 	if (find_preload(lib, sizeof(lib)) != 0)

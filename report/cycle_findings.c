@@ -15,7 +15,6 @@ struct lg_finding *lg_finding_from_cycle(struct lg_findings *f, const struct lg_
 	fi->latent = c->latent;
 	fi->latent_reason = c->latent_reason;
 	fi->undecided = c->undecided;
-	fi->occurrences = 1;
 	fi->nlocks = fi->nedges = fi->ncycle_locks = c->len;
 	fi->locks = lg_xcalloc(c->len, sizeof(*fi->locks));
 	fi->edges = lg_xcalloc(c->len, sizeof(*fi->edges));

@@ -48,7 +48,6 @@ struct lg_finding *lg_finding_from_deadlock(struct lg_findings *f, const struct 
 	fi->action = d->action;
 	fi->first_wall_ns = fi->last_wall_ns = d->wall_ns;
 	fi->detected_after_ns = d->detected_ns > d->formed_ns ? d->detected_ns - d->formed_ns : 0;
-	fi->occurrences = 1;
 	fi->nlocks = nlocks;
 	fi->ncycle_locks = fi->nedges = n;
 	fi->reversing_edge = n - 1;

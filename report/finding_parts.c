@@ -280,6 +280,7 @@ void lg_finding_free(struct lg_finding *fi)
 		free(fi->procs[i].trace);
 	}
 	free(fi->procs);
+	free(fi->occ);
 	free(fi->locks);
 	free(fi->threads);
 	free(fi->edges);

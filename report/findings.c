@@ -2,6 +2,7 @@
  * find, ranking. */
 #include "findings.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,18 +16,45 @@ void lg_findings_init(struct lg_findings *f)
 	f->sym = lg_symbolizer_new();
 }
 
-static void add_process(struct lg_finding *fi, const struct lg_trace *t)
+static size_t process_of(struct lg_finding *fi, const struct lg_trace *t)
 {
 	for (size_t i = 0; i < fi->nprocs; i++)
 		if (strcmp(fi->procs[i].trace, t->path) == 0)
-			return;
+			return i;
 	lg_grow(&fi->procs, &fi->procs_cap, fi->nprocs, sizeof(*fi->procs));
-	fi->procs[fi->nprocs++] = (struct lg_fprocess){
-	        .pid = t->pid,
-	        .exe = lg_xstrdup(t->exe),
-	        .host = lg_xstrdup(t->host),
-	        .trace = lg_xstrdup(t->path),
+	fi->procs[fi->nprocs] = (struct lg_fprocess){
+		.pid = t->pid,
+		.exe = lg_xstrdup(t->exe),
+		.host = lg_xstrdup(t->host),
+		.trace = lg_xstrdup(t->path),
+		.start_wall_ns = t->start_wall_ns,
 	};
+	return fi->nprocs++;
+}
+
+static void add_occurrence(struct lg_finding *fi, const struct lg_trace *t, uint64_t wall_ns)
+{
+	size_t proc = process_of(fi, t);
+	lg_grow(&fi->occ, &fi->occ_cap, fi->nocc, sizeof(*fi->occ));
+	fi->occ[fi->nocc++] = (struct lg_foccurrence){proc, wall_ns ? wall_ns : t->start_wall_ns};
+	fi->occurrences = fi->nocc;
+}
+
+/* Moves from's processes and occurrences to to (which has none yet). */
+static void take_history(struct lg_finding *to, struct lg_finding *from)
+{
+	to->procs = from->procs;
+	to->nprocs = from->nprocs;
+	to->procs_cap = from->procs_cap;
+	to->occ = from->occ;
+	to->nocc = from->nocc;
+	to->occ_cap = from->occ_cap;
+	to->occurrences = from->occurrences;
+	to->first_wall_ns = from->first_wall_ns;
+	to->last_wall_ns = from->last_wall_ns;
+	from->procs = NULL;
+	from->occ = NULL;
+	from->nprocs = from->nocc = 0;
 }
 
 static uint64_t signature_key(const char *sig)
@@ -34,14 +62,18 @@ static uint64_t signature_key(const char *sig)
 	return strtoull(sig, NULL, 16) | 1;
 }
 
+/* Adds finding fi, seen in trace t, to the list: a new entry, or one more
+ * occurrence of the entry with its signature. fi is owned by the list (or
+ * freed) afterwards. */
 static void merge(struct lg_findings *f, struct lg_finding *fi, const struct lg_trace *t)
 {
+	uint64_t when = fi->kind == LG_FINDING_ACTUAL ? fi->first_wall_ns : 0;
 	uint64_t key = signature_key(fi->signature);
 	uint64_t at = lg_idmap_get(&f->by_signature, key);
 	while (at && strcmp(f->v[at - 1]->signature, fi->signature) != 0)
 		at = lg_idmap_get(&f->by_signature, ++key); /* 64-bit collision: probe on */
 	if (!at) {
-		add_process(fi, t);
+		add_occurrence(fi, t, when);
 		lg_grow(&f->v, &f->cap, f->n, sizeof(*f->v));
 		f->v[f->n++] = fi;
 		lg_idmap_put(&f->by_signature, key, f->n);
@@ -54,22 +86,14 @@ static void merge(struct lg_findings *f, struct lg_finding *fi, const struct lg_
 		old->last_wall_ns = fi->last_wall_ns;
 	old->also_potential |= fi->also_potential;
 	if (old->latent && !fi->latent) {
-		/* Show the occurrence that can really deadlock. */
-		fi->occurrences += old->occurrences;
-		fi->procs = old->procs;
-		fi->nprocs = old->nprocs;
-		fi->procs_cap = old->procs_cap;
-		fi->first_wall_ns = old->first_wall_ns;
-		fi->last_wall_ns = old->last_wall_ns;
-		old->procs = NULL;
-		old->nprocs = 0;
+		/* Show an occurrence that can really deadlock. */
+		take_history(fi, old);
 		lg_finding_free(old);
 		f->v[at - 1] = old = fi;
 	} else {
-		old->occurrences++;
 		lg_finding_free(fi);
 	}
-	add_process(old, t);
+	add_occurrence(old, t, when);
 }
 
 /* The trace lock ids of cycle locks (cycle order does not matter). */
@@ -94,8 +118,16 @@ void lg_findings_add_trace(struct lg_findings *f, const struct lg_trace *t,
 	f->traces++;
 	if (t->truncated)
 		f->truncated++;
-	if (!t->ended)
+	if (!t->ended) {
 		f->unfinished++;
+		if (f->nunfinished_names < 5) {
+			char name[300];
+			snprintf(name, sizeof(name), "%s (pid %u)", lg_base_name(t->exe), t->pid);
+			lg_grow(&f->unfinished_names, &f->unfinished_names_cap, f->nunfinished_names,
+			        sizeof(char *));
+			f->unfinished_names[f->nunfinished_names++] = lg_xstrdup(name);
+		}
+	}
 	for (size_t i = 0; i < t->nwarnings; i++)
 		lg_finding_note(f, "%s (pid %u): %s", lg_base_name(t->exe), t->pid,
 		                t->warnings[i].message);
@@ -187,6 +219,9 @@ void lg_findings_free(struct lg_findings *f)
 	free(f->notes);
 	for (size_t i = 0; i < f->nstalls; i++)
 		lg_stall_free(&f->stalls[i]);
+	for (size_t i = 0; i < f->nunfinished_names; i++)
+		free(f->unfinished_names[i]);
+	free(f->unfinished_names);
 	free(f->stalls);
 	lg_idmap_free(&f->by_signature);
 	lg_symbolizer_free(f->sym);

@@ -66,6 +66,15 @@ struct lg_fedge {
 struct lg_fprocess {
 	uint32_t pid;
 	char *exe, *host, *trace;
+	uint64_t start_wall_ns; /* when the process started (CLOCK_REALTIME) */
+};
+
+/* One time a finding was seen: in which process, and when (the deadlock's
+ * own time for an actual deadlock, the process's start otherwise: a lock
+ * order is not timed). */
+struct lg_foccurrence {
+	size_t proc; /* index into procs */
+	uint64_t wall_ns;
 };
 
 enum lg_finding_kind {
@@ -91,6 +100,8 @@ struct lg_finding {
 	size_t occurrences;
 	struct lg_fprocess *procs;
 	size_t nprocs, procs_cap;
+	struct lg_foccurrence *occ; /* occurrences of them, in the order seen */
+	size_t nocc, occ_cap;
 	struct lg_flock *locks;
 	size_t nlocks;
 	struct lg_fthread *threads;
@@ -139,7 +150,9 @@ struct lg_findings {
 	/* What the report says about its inputs. */
 	size_t traces;
 	size_t truncated;  /* traces cut short */
-	size_t unfinished; /* processes without a normal exit */
+	size_t unfinished; /* processes that ended without exiting: killed or crashed */
+	char **unfinished_names; /* "prog (pid 12)", the first few */
+	size_t nunfinished_names, unfinished_names_cap;
 	size_t components_cut;
 	size_t undecided;
 	char **notes; /* one line each: trace warnings, unusable modules */

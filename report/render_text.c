@@ -390,6 +390,14 @@ void lg_render_text(FILE *out, const struct lg_findings *f)
 		stall(&t, &f->stalls[i]);
 	for (size_t i = 0; i < f->nnotes; i++)
 		fprintf(out, "note: %s\n", f->notes[i]);
+	if (f->unfinished) {
+		fprintf(out, "note: %zu process%s ended without exiting (killed or crashed): ",
+		        f->unfinished, plural(f->unfinished, "", "es"));
+		for (size_t i = 0; i < f->nunfinished_names; i++)
+			fprintf(out, "%s%s", i ? ", " : "", f->unfinished_names[i]);
+		fprintf(out, "%s; what they recorded is reported\n",
+		        f->unfinished > f->nunfinished_names ? ", ..." : "");
+	}
 	if (f->truncated)
 		fprintf(out, "note: %zu trace%s cut short (process killed while writing)\n",
 		        f->truncated, plural(f->truncated, " was", "s were"));

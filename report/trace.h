@@ -98,7 +98,9 @@ struct lg_trace {
 	uint64_t start_wall_ns, start_mono_ns;
 	char *exe, *host, *run, *cmdline;
 
-	bool ended; /* an END record: the process exited normally */
+	bool ended; /* an END record: the process exited (exit, _exit, or stopped by lockgraph) */
+	uint32_t end_how;   /* enum lg_end_how */
+	int32_t end_status; /* -1 when not known */
 	uint64_t end_wall_ns, end_mono_ns;
 	/* The file ends inside a record (the process was killed while writing,
 	 * or the file was cut): records before it are used. */

@@ -378,6 +378,8 @@ static bool read_end(struct reader *r, struct cursor *c)
 	if (c->bad)
 		return fail(r, "malformed end record");
 	r->t->ended = true;
+	r->t->end_how = e.how;
+	r->t->end_status = e.status;
 	r->t->end_wall_ns = e.end_wall_ns;
 	r->t->end_mono_ns = e.end_mono_ns;
 	return true;

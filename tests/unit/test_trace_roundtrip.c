@@ -28,7 +28,7 @@ static void start(void)
 
 static struct lg_trace *finish_and_read(void)
 {
-	lg_trace_end();
+	lg_trace_end(LG_END_EXIT, -1);
 	char err[256];
 	struct lg_trace *t = lg_trace_read(lg_trace_path(), err, sizeof(err));
 	cr_assert_not_null(t, "cannot read back '%s': %s", lg_trace_path(), err);
