@@ -133,6 +133,12 @@ enum lg_lock_kind {
 
 enum lg_lock_flags {
 	LG_LOCK_INITIALIZED = 1u << 0, /* created by an init call (init_stack) */
+	/* A mutex's type (none of these: a normal mutex), read from the mutex
+	 * when its record is written. */
+	LG_LOCK_RECURSIVE = 1u << 1,
+	LG_LOCK_ERRORCHECK = 1u << 2,
+	LG_LOCK_ADAPTIVE = 1u << 3,
+	LG_LOCK_ROBUST = 1u << 4,
 };
 
 struct lg_rec_lock {
@@ -262,9 +268,9 @@ struct lg_rec_end {
 } __attribute__((packed));
 
 enum lg_end_how {
-	LG_END_EXIT = 1,     /* exit() or a return from main */
+	LG_END_EXIT = 1,            /* exit() or a return from main */
 	LG_END_UNDERSCORE_EXIT = 2, /* _exit() / _Exit() */
-	LG_END_DEADLOCK = 3, /* lockgraph ended it (on_deadlock) */
+	LG_END_DEADLOCK = 3,        /* lockgraph ended it (on_deadlock) */
 };
 
 #endif

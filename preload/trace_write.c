@@ -359,6 +359,26 @@ static void thread_locked(struct lg_thread *t)
 	emit();
 }
 
+/* A mutex's type, for reports ("mutex (recursive)"). Read from the object:
+ * a lock gets its record when it is held or just taken, so it is alive.
+ * (glibc keeps the type in __kind; C11 mtx_t is a pthread mutex.) */
+static uint8_t mutex_type(const struct lg_lock *l)
+{
+	if (l->kind != LG_LOCK_MUTEX && l->kind != LG_LOCK_MTX)
+		return 0;
+	int kind = ((const pthread_mutex_t *)l->node.key)->__data.__kind;
+	uint8_t flags = (kind & 16) ? LG_LOCK_ROBUST : 0; /* PTHREAD_MUTEX_ROBUST_NORMAL_NP */
+	switch (kind & 3) {                               /* PTHREAD_MUTEX_KIND_MASK_NP */
+	case PTHREAD_MUTEX_RECURSIVE:
+		return flags | LG_LOCK_RECURSIVE;
+	case PTHREAD_MUTEX_ERRORCHECK:
+		return flags | LG_LOCK_ERRORCHECK;
+	case PTHREAD_MUTEX_ADAPTIVE_NP:
+		return flags | LG_LOCK_ADAPTIVE;
+	}
+	return flags;
+}
+
 static void lock_locked(struct lg_lock *l)
 {
 	if (l->written_epoch == epoch)
@@ -372,7 +392,7 @@ static void lock_locked(struct lg_lock *l)
 	        .generation = l->generation,
 	        .address = l->node.key,
 	        .kind = l->kind,
-	        .flags = l->flags,
+	        .flags = l->flags | mutex_type(l),
 	        .size = lg_lock_kind_size(l->kind),
 	        .init_stack = l->init_stack ? l->init_stack->id : 0,
 	        .first_stack = first ? first->id : 0,
@@ -596,13 +616,13 @@ void lg_trace_end(uint32_t how, int status)
 	if (open_pending || getpid() != trace_pid)
 		return; /* a forked child that recorded nothing, or a vfork child */
 	struct lg_rec_end r = {
-		.end_wall_ns = now_ns(CLOCK_REALTIME),
-		.end_mono_ns = now_ns(CLOCK_MONOTONIC),
-		.locks = lg_lock_table_count(),
-		.edges = lg_edges_count(),
-		.stacks = lg_stack_count(),
-		.how = how,
-		.status = status,
+	        .end_wall_ns = now_ns(CLOCK_REALTIME),
+	        .end_mono_ns = now_ns(CLOCK_MONOTONIC),
+	        .locks = lg_lock_table_count(),
+	        .edges = lg_edges_count(),
+	        .stacks = lg_stack_count(),
+	        .how = how,
+	        .status = status,
 	};
 	lg_ilock_lock(&trace_lock);
 	if (check_fd()) {

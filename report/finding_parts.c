@@ -96,14 +96,17 @@ const char *lg_base_name(const char *path)
 
 /* "transfer (bank.c:47)", or "libfoo.so+0x1234" when nothing better is
  * known: stable across ASLR because it is module-relative. */
-static void describe_frame(struct lg_strbuf *b, const struct lg_frame *fr, const struct lg_trace *t)
+static void describe_frame(struct lg_strbuf *b, const struct lg_frame *fr, const struct lg_trace *t,
+                           bool with_line)
 {
 	if (!fr) {
 		lg_strbuf_puts(b, "(unknown)");
 		return;
 	}
-	if (fr->function && fr->file && fr->line)
+	if (fr->function && fr->file && fr->line && with_line)
 		lg_strbuf_printf(b, "%s (%s:%d)", fr->function, lg_base_name(fr->file), fr->line);
+	else if (fr->function && fr->file)
+		lg_strbuf_printf(b, "%s (%s)", fr->function, lg_base_name(fr->file));
 	else if (fr->function)
 		lg_strbuf_printf(b, "%s (%s)", fr->function,
 		                 fr->module ? lg_base_name(fr->module) : "unknown module");
@@ -122,7 +125,7 @@ static void describe_frame(struct lg_strbuf *b, const struct lg_frame *fr, const
 void lg_finding_describe_top(struct lg_strbuf *b, const struct lg_fstack *s,
                              const struct lg_trace *t)
 {
-	describe_frame(b, lg_fstack_top(s), t);
+	describe_frame(b, lg_fstack_top(s), t, true);
 }
 
 static const char *lock_kind_name(uint8_t kind)
@@ -152,6 +155,12 @@ void lg_finding_lock(struct lg_findings *f, const struct lg_trace *t, uint32_t i
 {
 	const struct lg_trace_lock *l = lg_trace_lock_by_id(t, id);
 	out->kind = lock_kind_name(l->kind);
+	if (l->kind == LG_LOCK_MUTEX || l->kind == LG_LOCK_MTX)
+		out->type = l->flags & LG_LOCK_RECURSIVE    ? "recursive"
+		            : l->flags & LG_LOCK_ERRORCHECK ? "errorcheck"
+		            : l->flags & LG_LOCK_ADAPTIVE   ? "adaptive"
+		                                            : "normal";
+	out->robust = l->flags & LG_LOCK_ROBUST;
 	out->address = l->address;
 	lg_finding_stack(f, t, l->first_stack, &out->first_taken);
 	lg_finding_stack(f, t, l->init_stack, &out->created_at);
@@ -164,10 +173,10 @@ void lg_finding_lock(struct lg_findings *f, const struct lg_trace *t, uint32_t i
 		lg_strbuf_puts(&b, name);
 	} else if (!out->created_at.missing) {
 		lg_strbuf_printf(&b, "%s created at ", out->kind);
-		describe_frame(&b, lg_fstack_top(&out->created_at), t);
+		describe_frame(&b, lg_fstack_top(&out->created_at), t, true);
 	} else if (!out->first_taken.missing) {
 		lg_strbuf_printf(&b, "%s first taken at ", out->kind);
-		describe_frame(&b, lg_fstack_top(&out->first_taken), t);
+		describe_frame(&b, lg_fstack_top(&out->first_taken), t, true);
 	} else {
 		lg_strbuf_printf(&b, "%s at 0x%llx", out->kind, (unsigned long long)l->address);
 	}
@@ -179,12 +188,14 @@ void lg_finding_lock(struct lg_findings *f, const struct lg_trace *t, uint32_t i
  * says nothing about the thread. */
 char *lg_finding_thread_name(const struct lg_trace *t, const struct lg_trace_thread *th)
 {
-	if (!th->name[0])
-		return NULL;
+	/* Threads inherit the process's name (the program's, cut to 15
+	 * characters) unless they set their own: such a name says nothing,
+	 * except that the main thread is the main thread. */
 	char comm[16];
 	snprintf(comm, sizeof(comm), "%s", lg_base_name(t->exe) ? lg_base_name(t->exe) : "");
-	if (th->parent != 0 && strcmp(th->name, comm) == 0)
-		return NULL;
+	bool inherited = !th->name[0] || strcmp(th->name, comm) == 0;
+	if (inherited)
+		return th->parent == 0 ? lg_xstrdup("main") : NULL;
 	return lg_xstrdup(th->name);
 }
 
@@ -207,9 +218,26 @@ size_t lg_finding_thread(struct lg_findings *f, const struct lg_trace *t, struct
 	return i;
 }
 
-/* The signature: a hash of each edge described by lock names and code
- * locations, starting from the rotation that sorts first, so it does not
- * depend on where the cycle search happened to start. */
+/* A lock as the signature knows it: its name, or where it was created or
+ * first taken, without line numbers (an edit elsewhere in the file must not
+ * turn a known finding into a new one). */
+static void lock_key(struct lg_strbuf *b, const struct lg_flock *l, const struct lg_trace *t)
+{
+	if (l->name) {
+		lg_strbuf_puts(b, l->name);
+	} else if (!l->created_at.missing) {
+		lg_strbuf_puts(b, "created:");
+		describe_frame(b, lg_fstack_top(&l->created_at), t, false);
+	} else {
+		lg_strbuf_puts(b, "first:");
+		describe_frame(b, lg_fstack_top(&l->first_taken), t, false);
+	}
+}
+
+/* The signature hashes, per edge, both locks and the functions (and files)
+ * that took them, starting from the rotation that sorts first; never
+ * addresses or line numbers, so it survives ASLR, rebuilds and unrelated
+ * edits. */
 void lg_finding_sign(struct lg_finding *fi, const struct lg_trace *t)
 {
 	size_t k = fi->nedges;
@@ -217,11 +245,13 @@ void lg_finding_sign(struct lg_finding *fi, const struct lg_trace *t)
 	for (size_t i = 0; i < k; i++) {
 		const struct lg_fedge *e = &fi->edges[i];
 		struct lg_strbuf b = {0};
-		lg_strbuf_printf(&b, "%s>%s@", fi->locks[e->from].description,
-		                 fi->locks[e->to].description);
-		describe_frame(&b, lg_fstack_top(&e->acquire), t);
+		lock_key(&b, &fi->locks[e->from], t);
+		lg_strbuf_puts(&b, ">");
+		lock_key(&b, &fi->locks[e->to], t);
+		lg_strbuf_puts(&b, "@");
+		describe_frame(&b, lg_fstack_top(&e->acquire), t, false);
 		lg_strbuf_puts(&b, "|");
-		describe_frame(&b, lg_fstack_top(&e->held), t);
+		describe_frame(&b, lg_fstack_top(&e->held), t, false);
 		parts[i] = b.s ? b.s : lg_xstrdup("");
 	}
 	size_t best = 0;

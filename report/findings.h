@@ -27,6 +27,8 @@ struct lg_fstack {
 struct lg_flock {
 	char label[24]; /* "L1" */
 	const char *kind;
+	const char *type; /* a mutex's type: "normal", "recursive", ...; NULL for others */
+	bool robust;
 	char *name;        /* variable name ("accounts[1].lock"), NULL for heap locks */
 	char *description; /* name, or where it was created / first taken */
 	uint64_t address;

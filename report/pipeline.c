@@ -50,10 +50,30 @@ static void render(const struct lg_report_options *o, const struct lg_findings *
 			return;
 		}
 	}
-	if (o->format == LG_FORMAT_JSON)
-		lg_render_json(out, f);
-	else
+	switch (o->format) {
+	case LG_FORMAT_TEXT:
 		lg_render_text(out, f);
+		break;
+	case LG_FORMAT_JSON:
+		lg_render_json(out, f);
+		break;
+	case LG_FORMAT_CSV:
+		lg_render_csv(out, f);
+		break;
+	case LG_FORMAT_SARIF:
+		lg_render_sarif(out, f);
+		break;
+	case LG_FORMAT_DOT:
+		lg_render_dot(out, f);
+		break;
+	case LG_FORMAT_SVG:
+		if (lg_render_svg(out, f) != 0)
+			r->output_failed = true;
+		break;
+	case LG_FORMAT_HTML:
+		lg_render_html(out, f);
+		break;
+	}
 	if (o->output) {
 		if (fclose(out) != 0) {
 			lg_error("cannot write report '%s': %s", o->output, strerror(errno));

@@ -76,6 +76,8 @@ static void actual_fields(struct lg_json *j, const struct lg_finding *fi)
 	lg_json_int(j, (long long)((fi->last_wall_ns - fi->first_wall_ns) / 1000000));
 	lg_json_key(j, "detected_after_ms");
 	lg_json_int(j, (long long)(fi->detected_after_ns / 1000000));
+	lg_json_key(j, "detected_after_us");
+	lg_json_int(j, (long long)(fi->detected_after_ns / 1000));
 	lg_json_key(j, "also_potential");
 	lg_json_bool(j, fi->also_potential);
 	lg_json_key(j, "action");
@@ -151,6 +153,12 @@ static void finding(struct lg_json *j, const struct lg_finding *fi)
 		lg_json_string(j, l->label);
 		lg_json_key(j, "kind");
 		lg_json_string(j, l->kind);
+		if (l->type) {
+			lg_json_key(j, "type");
+			lg_json_string(j, l->type);
+			lg_json_key(j, "robust");
+			lg_json_bool(j, l->robust);
+		}
 		lg_json_key(j, "name");
 		lg_json_string(j, l->name);
 		lg_json_key(j, "description");

@@ -4,10 +4,12 @@
  * removes it. Ends with one SUMMARY line. */
 #include <limits.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "render.h"
+#include "source_lines.h"
 #include "trace_format.h"
 
 /* Frames shown per stack; the JSON report has all of them. */
@@ -17,7 +19,32 @@ struct text {
 	FILE *out;
 	char cwd[PATH_MAX];
 	size_t cwd_len;
+	bool color; /* a terminal, and NO_COLOR unset */
+	struct lg_source_lines *src;
 };
+
+/* ANSI colours, only when writing to a terminal (https://no-color.org). */
+enum color { RED, YELLOW, GREEN, CYAN, BOLD };
+
+static void paint(const struct text *t, enum color c)
+{
+	static const char *const codes[] = {"\033[1;31m", "\033[1;33m", "\033[32m", "\033[36m",
+	                                    "\033[1m"};
+	if (t->color)
+		fputs(codes[c], t->out);
+}
+
+static void plain(const struct text *t)
+{
+	if (t->color)
+		fputs("\033[0m", t->out);
+}
+
+static bool wants_color(FILE *out)
+{
+	const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+	return isatty(fileno(out)) && !(no && *no) && !(term && strcmp(term, "dumb") == 0);
+}
 
 /* Paths under the current directory are shown relative to it. */
 static const char *show_path(const struct text *t, const char *path)
@@ -35,8 +62,11 @@ static const char *base_name(const char *path)
 
 static void frame_location(const struct text *t, const struct lg_frame *fr)
 {
-	if (fr->file && fr->line)
+	if (fr->file && fr->line) {
+		paint(t, CYAN);
 		fprintf(t->out, "%s:%d", show_path(t, fr->file), fr->line);
+		plain(t);
+	}
 	else if (fr->module)
 		fprintf(t->out, "(%s)", base_name(fr->module));
 	else
@@ -76,12 +106,17 @@ static void print_stack(const struct text *t, const struct lg_fstack *s, const c
 		if (strlen(fn) > width)
 			width = strlen(fn);
 	}
+	const struct lg_frame *top = lg_fstack_top(s);
 	for (size_t i = 0; i < shown; i++) {
 		const struct lg_frame *fr = &s->frames[i];
 		fprintf(t->out, "%s#%zu %-*s  ", indent, i, (int)width,
 		        fr->function ? fr->function : "??");
 		frame_location(t, fr);
 		fprintf(t->out, "%s\n", fr->inlined ? " (inlined)" : "");
+		/* The line that takes the lock, as the source says it. */
+		const char *code = fr == top ? lg_source_line(t->src, fr->file, fr->line) : NULL;
+		if (code)
+			fprintf(t->out, "%s   %6d | %s\n", indent, fr->line, code);
 	}
 	if (n > shown)
 		fprintf(t->out, "%s... %zu more frames (--format json has them all)\n", indent,
@@ -132,7 +167,11 @@ static void fix_hint(const struct text *t, const struct lg_finding *fi)
 	const char *held = fi->locks[rev->from].description;
 	const char *taken = fi->locks[rev->to].description;
 	size_t n = fi->ncycle_locks;
-	fprintf(t->out, "\n  fix: take these locks in one order on every path.\n       ");
+	fprintf(t->out, "\n  ");
+	paint(t, GREEN);
+	fprintf(t->out, "fix:");
+	plain(t);
+	fprintf(t->out, " take these locks in one order on every path.\n       ");
 	if (fi->kind == LG_FINDING_ACTUAL) {
 		fprintf(t->out, "For example ");
 	}
@@ -233,6 +272,7 @@ static void threads_created(const struct text *t, const struct lg_finding *fi)
 
 static void header(const struct text *t, const struct lg_finding *fi, size_t number)
 {
+	paint(t, fi->latent ? YELLOW : RED);
 	fprintf(t->out, "==lockgraph== #%zu ", number);
 	if (fi->kind == LG_FINDING_ACTUAL && fi->broken_by_timeout)
 		fprintf(t->out,
@@ -261,6 +301,7 @@ static void header(const struct text *t, const struct lg_finding *fi, size_t num
 	else
 		fprintf(t->out, "potential deadlock: lock-order inversion between %zu locks\n",
 		        fi->nlocks);
+	plain(t);
 }
 
 /* For an actual deadlock: what lockgraph saw and did. */
@@ -292,7 +333,11 @@ static void relock_fix(const struct text *t, const struct lg_finding *fi)
 {
 	const struct lg_fthread *th = &fi->threads[0];
 	const char *lock = fi->locks[th->waiting_for].description;
-	fprintf(t->out, "\n  fix: do not take %s again at ", lock);
+	fprintf(t->out, "\n  ");
+	paint(t, GREEN);
+	fprintf(t->out, "fix:");
+	plain(t);
+	fprintf(t->out, " do not take %s again at ", lock);
 	at(t, &th->wait_stack);
 	fprintf(t->out, "\n       while it is held (taken at ");
 	at(t, &fi->edges[0].held);
@@ -379,11 +424,41 @@ static void stall(const struct text *t, const struct lg_stall *s)
 	fprintf(t->out, "\n");
 }
 
+/* What kind of finding, in one word, for the table. */
+static const char *kind_word(const struct lg_finding *fi)
+{
+	if (fi->kind == LG_FINDING_ACTUAL)
+		return fi->broken_by_timeout ? "timed out" : "DEADLOCK";
+	return fi->latent ? "latent" : "potential";
+}
+
+/* The ranked list first: fix the top of it first. */
+static void ranked_table(const struct text *t, const struct lg_findings *f)
+{
+	fprintf(t->out, "lockgraph: %zu findings in %zu trace%s, most important first\n", f->n,
+	        f->traces, plural(f->traces, "", "s"));
+	fprintf(t->out, "  %3s  %-9s  %6s  %9s  %s\n", "#", "kind", "times", "processes",
+	        "locks, and where the order is reversed");
+	for (size_t i = 0; i < f->n; i++) {
+		const struct lg_finding *fi = f->v[i];
+		fprintf(t->out, "  %3zu  %-9s  %6zu  %9zu  ", i + 1, kind_word(fi), fi->occurrences,
+		        fi->nprocs);
+		for (size_t k = 0; k < fi->ncycle_locks; k++)
+			fprintf(t->out, "%s%s", k ? ", " : "", fi->locks[k].description);
+		fprintf(t->out, "; ");
+		at(t, &fi->edges[fi->reversing_edge].acquire);
+		fprintf(t->out, "\n");
+	}
+	fprintf(t->out, "\n");
+}
+
 void lg_render_text(FILE *out, const struct lg_findings *f)
 {
-	struct text t = {.out = out};
+	struct text t = {.out = out, .color = wants_color(out), .src = lg_source_lines_new()};
 	if (getcwd(t.cwd, sizeof(t.cwd)))
 		t.cwd_len = strlen(t.cwd);
+	if (f->n > 1)
+		ranked_table(&t, f);
 	for (size_t i = 0; i < f->n; i++)
 		finding(&t, f->v[i], i + 1);
 	for (size_t i = 0; i < f->nstalls; i++)
@@ -406,8 +481,10 @@ void lg_render_text(FILE *out, const struct lg_findings *f)
 		        "note: the cycle search reached its bounds in %zu group%s of locks;"
 		        " longer or further cycles there were not examined\n",
 		        f->components_cut, plural(f->components_cut, "", "s"));
-	if (f->n == 0)
+	if (f->n == 0) {
+		lg_source_lines_free(t.src);
 		return;
+	}
 	size_t actual = lg_findings_count(f, LG_FINDING_ACTUAL, false);
 	size_t potential = lg_findings_count(f, LG_FINDING_POTENTIAL, false);
 	size_t latent = lg_findings_count(f, LG_FINDING_POTENTIAL, true);
@@ -420,4 +497,5 @@ void lg_render_text(FILE *out, const struct lg_findings *f)
 	fprintf(out, " in %zu trace%s; first at ", f->traces, plural(f->traces, "", "s"));
 	at(&t, &top->edges[top->reversing_edge].acquire);
 	fprintf(out, "\n");
+	lg_source_lines_free(t.src);
 }

@@ -6,14 +6,39 @@
 #include <string.h>
 
 #include "error.h"
+#include "render.h"
 
 const char lg_report_options_help[] =
-        "  --format text|json   report format (default: text)\n"
+        "  --format FORMAT      report format: text (the default), json, csv (a row per\n"
+        "                       occurrence), sarif, dot, svg (needs Graphviz) or html\n"
         "  --output FILE        write the report to FILE instead of the terminal\n"
         "  --exitcode N         exit status when a deadlock is found (default: 66)\n"
         "  --fail-on LEVEL      what makes that status: actual (stuck threads), potential\n"
         "                       (and inversions that could deadlock: the default), latent\n"
         "                       (and inversions that would on more threads), or none\n";
+
+/* Indexed by enum lg_format. */
+static const char *const format_names[] = {"text", "json", "csv",  "sarif",
+                                           "dot",  "svg",  "html", NULL};
+
+static int set_format(struct lg_report_options *o, const char *value)
+{
+	for (int i = 0; format_names[i]; i++) {
+		if (strcmp(format_names[i], value) != 0)
+			continue;
+		/* Checked now, so `lockgraph run` fails before the program runs,
+		 * not after. */
+		char dot[4096];
+		if (i == LG_FORMAT_SVG && !lg_render_svg_available(dot, sizeof(dot)))
+			return lg_error("--format svg needs Graphviz's 'dot' (apt-get install "
+			                "graphviz)");
+		o->format = (enum lg_format)i;
+		return 0;
+	}
+	return lg_error("unknown report format '%s' (expected text, json, csv, sarif, dot, svg or "
+	                "html)",
+	                value);
+}
 
 static const char *const fail_on_names[] = {"actual", "potential", "latent", "none", NULL};
 
@@ -53,16 +78,8 @@ int lg_report_options_init(struct lg_report_options *o, FILE *stream)
 
 int lg_report_options_set(struct lg_report_options *o, const char *name, const char *value)
 {
-	if (strcmp(name, "format") == 0) {
-		if (strcmp(value, "text") == 0)
-			o->format = LG_FORMAT_TEXT;
-		else if (strcmp(value, "json") == 0)
-			o->format = LG_FORMAT_JSON;
-		else
-			return lg_error("unknown report format '%s' (expected text or json)",
-			                value);
-		return 0;
-	}
+	if (strcmp(name, "format") == 0)
+		return set_format(o, value);
 	if (strcmp(name, "output") == 0) {
 		if (!*value)
 			return lg_error("--output needs a file name");

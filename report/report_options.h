@@ -6,9 +6,15 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+/* In the order of lg_format_names. */
 enum lg_format {
 	LG_FORMAT_TEXT,
 	LG_FORMAT_JSON,
+	LG_FORMAT_CSV,
+	LG_FORMAT_SARIF,
+	LG_FORMAT_DOT,
+	LG_FORMAT_SVG,
+	LG_FORMAT_HTML,
 };
 
 /* Which findings make the command exit with `exitcode`: each level
