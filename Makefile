@@ -1,10 +1,11 @@
 # Thin wrapper over meson for the two commands README.md starts with:
 #   make demo   installs what is missing, builds, shows a real report
 #   make test   builds and runs every test, ends with "N passed, M failed"
+#   make bench  the benchmark table (tests/bench), a few minutes
 BUILD ?= build
 MESON_OPTS ?=
 
-.PHONY: all deps build demo test clean format
+.PHONY: all deps build demo test bench clean format
 
 all: build
 
@@ -30,9 +31,21 @@ demo: build
 	fi
 
 test: build
+	@.ci/install-deps test
 	@status=0; meson test -C $(BUILD) --print-errorlogs || status=$$?; \
 	python3 tests/summarize.py $(BUILD)/meson-logs/testlog.json || status=1; \
 	exit $$status
+
+# lockgraph beside native runs, the cheapest interposer, ThreadSanitizer and
+# Helgrind; the table goes to the terminal and to $(BUILD)/bench/.
+# BENCH_OPTS passes more (e.g. --reps 3 --cases uncontended,nested).
+BENCH_OPTS ?=
+bench: build
+	@b=$(BUILD)/tests/bench; \
+	tsan=; [ -x $$b/bench_tsan ] && tsan="--bench-tsan $$b/bench_tsan"; \
+	python3 tests/bench/run_bench.py --bench $$b/bench $$tsan \
+		--lib $(BUILD)/preload/liblockgraph.so --lockgraph $(BUILD)/report/lockgraph \
+		--floor $$b/floor_preload.so --measure $$b/measure --out $(BUILD)/bench $(BENCH_OPTS)
 
 format:
 	clang-format -i preload/*.[ch] report/*.[ch] samples/*.c tests/*/*.[ch]

@@ -59,8 +59,8 @@ static void record_edges(struct lg_thread *t, struct lg_lock *l, uint8_t mode, u
 		if (s)
 			atomic_store_explicit(&s->nesting, 1, memory_order_relaxed);
 		unsigned slot = lg_site_slot(h->site);
-		if (t->site_cache[slot] == s)
-			t->site_unused[slot] = 0;
+		if (t->c->site[slot] == s)
+			t->c->site_unused[slot] = 0;
 	}
 	if (news->witnessed)
 		lg_trace_write_acquire(t, l, *stack, mode, flags, t->held, t->depth, NULL, 0);
@@ -76,7 +76,8 @@ void lg_acquired_slow(struct lg_thread *t, uintptr_t addr, uintptr_t site, uint8
                       uint8_t mode, uint8_t flags)
 {
 	int saved_errno = errno;
-	lg_thread_register(t);
+	if (!lg_stack_room(t, LG_SLOW_ROOM) || !lg_thread_register(t))
+		goto out;
 	struct lg_held *h = lg_held_find(t, addr);
 	if (h) {
 		h->count++;
@@ -98,21 +99,21 @@ void lg_acquired_slow(struct lg_thread *t, uintptr_t addr, uintptr_t site, uint8
 	}
 
 	unsigned slot = lg_site_slot(site);
-	struct lg_site *s = t->site_cache[slot];
+	struct lg_site *s = t->c->site[slot];
 	if (!s || s->node.key != site) {
 		bool created;
 		s = lg_sites_get(site, &created);
 		if (s) {
-			t->site_cache[slot] = s;
-			t->site_unused[slot] = 0;
+			t->c->site[slot] = s;
+			t->c->site_unused[slot] = 0;
 		}
 		if (created && !stack)
 			stack = lg_stack_capture();
 	}
 	if (s && atomic_load_explicit(&s->nesting, memory_order_relaxed) && !stack &&
-	    t->site_unused[slot] < LG_SITE_SETTLED) {
+	    t->c->site_unused[slot] < LG_SITE_SETTLED) {
 		stack = lg_stack_capture();
-		t->site_unused[slot]++;
+		t->c->site_unused[slot]++;
 	}
 
 	lg_record_order(t, l, mode, flags, &stack);
@@ -123,11 +124,11 @@ out:
 
 struct lg_lock *lg_lock_of(struct lg_thread *t, uintptr_t addr, uint8_t kind)
 {
-	struct lg_lock *l = t->lock_cache[lg_lock_slot(addr)];
+	struct lg_lock *l = t->c->lock[lg_lock_slot(addr)];
 	if (!l || !lg_lock_live(l, addr)) {
 		l = lg_lock_table_get(addr, kind);
-		if (l)
-			t->lock_cache[lg_lock_slot(addr)] = l;
+		if (l && t->c != &lg_no_caches)
+			t->c->lock[lg_lock_slot(addr)] = l;
 	}
 	return l;
 }
@@ -138,11 +139,13 @@ void lg_record_order(struct lg_thread *t, struct lg_lock *l, uint8_t mode, uint8
 	if (!t->depth)
 		return;
 	uint64_t key = lg_edge_key(t, l, mode, flags);
-	uint64_t *cached = &t->edge_cache[key & (LG_EDGE_CACHE - 1)];
-	if (*cached != key) {
-		record_edges(t, l, mode, flags, stack);
-		*cached = key;
-	}
+	if (lg_edge_cached(t, key))
+		return;
+	record_edges(t, l, mode, flags, stack);
+	/* The newer key goes first; the older of the pair moves over. */
+	uint64_t *pair = &t->c->edge[key & (LG_EDGE_CACHE - 2)];
+	pair[1] = pair[0];
+	pair[0] = key;
 }
 
 void lg_hold_ending(struct lg_thread *t, struct lg_held *h)

@@ -10,7 +10,9 @@
 #define LOCKGRAPH_ACQUIRE_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "lock_table.h"
 #include "options.h"
@@ -22,6 +24,8 @@
 
 #define LG_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define LG_UNLIKELY(x) __builtin_expect(!!(x), 0)
+/* For the fast path: one function per wrapper, no calls but the real one. */
+#define LG_FAST static inline __attribute__((always_inline))
 
 void lg_acquired_slow(struct lg_thread *t, uintptr_t addr, uintptr_t site, uint8_t kind,
                       uint8_t mode, uint8_t flags);
@@ -45,20 +49,32 @@ struct lg_lock *lg_lock_of(struct lg_thread *t, uintptr_t addr, uint8_t kind);
 void lg_record_order(struct lg_thread *t, struct lg_lock *l, uint8_t mode, uint8_t flags,
                      struct lg_stack **stack);
 
-/* Identity of a held lock inside the held-set hash. */
+/* Identity of a held lock inside the held-set hash: held_key is already
+ * well mixed, so the modes (0..2) only need to make it differ. */
 static inline uint64_t lg_held_key(const struct lg_lock *l, uint8_t mode)
 {
-	return lg_mix64(((uint64_t)l->id << 8) | mode);
+	return l->held_key + mode;
 }
 
 /* The edge-cache key of taking l in mode/flags while holding the current
- * held set; never 0 (an empty slot). */
+ * held set; never 0 (an empty slot). The rotation keeps "A held, taking B"
+ * and "B held, taking A" apart (x ^ rotl(x) only repeats for x and ~x), and
+ * XOR of random-looking keys needs no further mixing. */
 static inline uint64_t lg_edge_key(const struct lg_thread *t, const struct lg_lock *l, uint8_t mode,
                                    uint8_t flags)
 {
-	return lg_mix64(((uint64_t)l->id << 16) ^ ((uint64_t)mode << 8) ^ (flags & LG_ACQ_TRY) ^
-	                t->held_hash) |
+	uint64_t k = lg_held_key(l, mode);
+	return (t->held_hash ^ ((k << 29) | (k >> 35)) ^ ((uint64_t)(flags & LG_ACQ_TRY) << 33)) |
 	       1;
+}
+
+/* The edge cache is 2-way: a key lives in either slot of its pair (one
+ * cache line holds both), so two hot acquisitions that hash alike do not
+ * evict each other on every round. */
+LG_FAST bool lg_edge_cached(const struct lg_thread *t, uint64_t key)
+{
+	const uint64_t *pair = &t->c->edge[key & (LG_EDGE_CACHE - 2)];
+	return pair[0] == key || pair[1] == key;
 }
 
 static inline unsigned lg_lock_slot(uintptr_t addr)
@@ -71,10 +87,10 @@ static inline unsigned lg_site_slot(uintptr_t site)
 	return (unsigned)((site >> 2) ^ (site >> 11)) & (LG_SITE_CACHE - 1);
 }
 
-static inline struct lg_held *lg_held_find(struct lg_thread *t, uintptr_t addr)
+LG_FAST struct lg_held *lg_held_find(struct lg_thread *t, uintptr_t addr)
 {
 	for (uint32_t i = t->depth; i-- > 0;)
-		if (t->held[i].lock->node.key == addr)
+		if (t->held[i].addr == addr)
 			return &t->held[i];
 	return 0;
 }
@@ -83,27 +99,29 @@ static inline void lg_held_push(struct lg_thread *t, struct lg_lock *l, struct l
                                 uintptr_t site, uint8_t mode, uint8_t flags)
 {
 	struct lg_held *h = &t->held[t->depth++];
+	h->addr = l->node.key;
 	h->lock = l;
+	h->key = lg_held_key(l, mode);
 	h->stack = stack;
 	h->site = site;
 	h->count = 1;
 	h->mode = mode;
 	h->flags = flags;
-	t->held_hash ^= lg_held_key(l, mode);
+	t->held_hash ^= h->key;
 	lg_lock_hold(l, t->id, mode);
 	h->taken_ns = LG_UNLIKELY(lg_opts.hold_warn_ms) ? lg_now_ns() : 0;
 }
 
-static inline void lg_acquired(uintptr_t addr, uintptr_t site, uint8_t kind, uint8_t mode,
-                               uint8_t flags)
+LG_FAST void lg_acquired(uintptr_t addr, uintptr_t site, uint8_t kind, uint8_t mode, uint8_t flags)
 {
 	struct lg_thread *t = &lg_self;
-	struct lg_lock *l = t->lock_cache[lg_lock_slot(addr)];
+	struct lg_caches *c = t->c;
+	struct lg_lock *l = c->lock[lg_lock_slot(addr)];
 	unsigned slot = lg_site_slot(site);
-	struct lg_site *s = t->site_cache[slot];
+	struct lg_site *s = c->site[slot];
 	if (LG_UNLIKELY(!l || !lg_lock_live(l, addr) || !s || s->node.key != site ||
 	                (atomic_load_explicit(&s->nesting, memory_order_relaxed) &&
-	                 t->site_unused[slot] < LG_SITE_SETTLED) ||
+	                 c->site_unused[slot] < LG_SITE_SETTLED) ||
 	                t->depth == t->held_cap))
 		goto slow;
 	if (t->depth) {
@@ -112,8 +130,7 @@ static inline void lg_acquired(uintptr_t addr, uintptr_t site, uint8_t kind, uin
 			h->count++;
 			return;
 		}
-		uint64_t key = lg_edge_key(t, l, mode, flags);
-		if (t->edge_cache[key & (LG_EDGE_CACHE - 1)] != key)
+		if (!lg_edge_cached(t, lg_edge_key(t, l, mode, flags)))
 			goto slow;
 	}
 	lg_held_push(t, l, 0, site, mode, flags);
@@ -125,7 +142,7 @@ slow:
 /* The thread is about to release the lock at addr. A lock it is not known to
  * hold (taken before lockgraph started, or by a call lockgraph does not
  * wrap) is ignored. */
-static inline void lg_releasing(uintptr_t addr)
+LG_FAST void lg_releasing(uintptr_t addr)
 {
 	struct lg_thread *t = &lg_self;
 	struct lg_held *h = lg_held_find(t, addr);
@@ -138,10 +155,12 @@ static inline void lg_releasing(uintptr_t addr)
 	if (LG_UNLIKELY(h->taken_ns))
 		lg_hold_ending(t, h);
 	lg_lock_unhold(h->lock, t->id, h->mode);
-	t->held_hash ^= lg_held_key(h->lock, h->mode);
+	t->held_hash ^= h->key;
 	struct lg_held *end = &t->held[--t->depth];
-	for (; h < end; h++)
-		h[0] = h[1];
+	if (h + 1 == end) /* hand-over-hand locking: no memmove call */
+		*h = *end;
+	else if (h < end)
+		memmove(h, h + 1, (size_t)(end - h) * sizeof(*h));
 }
 
 /* An init or destroy call: the lock must not be found in this thread's

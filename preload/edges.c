@@ -244,22 +244,61 @@ static void add_set(struct lg_group *g, const uint32_t *ids, uint32_t n, uint32_
 	add_summary(news, sum->ids, sum->n);
 }
 
-static unsigned group_slot(uint64_t hash)
+/* t's own group for these fields, from its private index; NULL if t has
+ * none yet. */
+static const struct lg_group *own_group(const struct lg_thread *t, uint64_t hash, uint32_t from,
+                                        uint32_t to, uint8_t from_mode, uint8_t to_mode,
+                                        uint8_t flags)
 {
-	return (unsigned)(hash ^ (hash >> 29)) & (LG_GROUP_CACHE - 1);
+	if (!t->groups)
+		return NULL;
+	for (uint32_t i = (uint32_t)hash & t->groups_mask;; i = (i + 1) & t->groups_mask) {
+		const struct lg_group *g = t->groups[i];
+		if (!g)
+			return NULL;
+		if (g->node.key == hash && g->from == from && g->to == to &&
+		    g->from_mode == from_mode && g->to_mode == to_mode && g->flags == flags)
+			return g;
+	}
+}
+
+static void index_insert(struct lg_group **slots, uint32_t mask, struct lg_group *g)
+{
+	uint32_t i = (uint32_t)g->node.key & mask;
+	while (slots[i])
+		i = (i + 1) & mask;
+	slots[i] = g;
+}
+
+/* Adds g, new to t, to t's index, growing it at half full (the old array
+ * stays in the arena: the index only grows with the thread's edges). */
+static void own_group_add(struct lg_thread *t, struct lg_group *g)
+{
+	if (2 * (t->groups_count + 1) > t->groups_mask + 1) {
+		uint32_t size = t->groups ? 2 * (t->groups_mask + 1) : 64;
+		struct lg_group **bigger = lg_arena_alloc(size * sizeof(*bigger));
+		if (!bigger)
+			return; /* not indexed: its acquisitions take the locked way */
+		for (uint32_t i = 0; t->groups && i <= t->groups_mask; i++)
+			if (t->groups[i])
+				index_insert(bigger, size - 1, t->groups[i]);
+		t->groups = bigger;
+		t->groups_mask = size - 1;
+	}
+	index_insert(t->groups, t->groups_mask, g);
+	t->groups_count++;
 }
 
 bool lg_edges_known(struct lg_thread *t, uint32_t to, uint8_t to_mode, uint8_t flags,
                     const uint32_t *held_ids, uint32_t n)
 {
+	uint8_t try = flags & LG_ACQ_TRY;
 	for (uint32_t i = 0; i < t->depth; i++) {
 		const struct lg_held *h = &t->held[i];
-		uint8_t try = flags & LG_ACQ_TRY;
-		uint64_t hash = group_hash(h->lock->id, to, t->id, h->mode, to_mode, try);
-		const struct lg_group *g = t->group_cache[group_slot(hash)];
-		if (!g || g->node.key != hash || g->from != h->lock->id || g->to != to ||
-		    g->thread != t->id || g->from_mode != h->mode || g->to_mode != to_mode ||
-		    g->flags != try || !dominated(g, held_ids, n))
+		uint32_t from = h->lock->id;
+		uint64_t hash = group_hash(from, to, t->id, h->mode, to_mode, try);
+		const struct lg_group *g = own_group(t, hash, from, to, h->mode, to_mode, try);
+		if (!g || !dominated(g, held_ids, n))
 			return false;
 	}
 	return true;
@@ -279,7 +318,8 @@ void lg_edges_record(struct lg_thread *t, uint32_t to, uint8_t to_mode, uint8_t 
 		struct lg_group *g = group_get(h->lock->id, to, t->id, h->mode, to_mode, try);
 		if (!g)
 			continue;
-		t->group_cache[group_slot(g->node.key)] = g;
+		if (!own_group(t, g->node.key, g->from, g->to, g->from_mode, g->to_mode, g->flags))
+			own_group_add(t, g);
 		add_set(g, held_ids, t->depth, &shared, news);
 	}
 	lg_ilock_unlock(&edges.lock);

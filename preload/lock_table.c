@@ -6,8 +6,8 @@
 
 #include "arena.h"
 #include "options.h"
-#include "trace_write.h"
 #include "trace_format.h"
+#include "trace_write.h"
 
 static struct lg_table locks;
 static _Atomic uint32_t next_id;
@@ -43,6 +43,7 @@ static struct lg_lock *insert(uintptr_t addr, uint8_t kind, struct lg_stack *ini
 		return NULL;
 	l->node.key = addr;
 	l->id = atomic_fetch_add(&next_id, 1) + 1;
+	l->held_key = lg_mix64(l->id);
 	l->generation = prev ? prev->generation + 1 : 0;
 	l->kind = kind;
 	if (init_stack) {

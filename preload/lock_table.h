@@ -17,6 +17,9 @@ struct lg_stack;
 struct lg_lock {
 	struct lg_table_node node; /* key: the lock's address */
 	uint32_t id;               /* trace id, unique in the process */
+	/* A random-looking stand-in for id in the held-set and edge-cache
+	 * hashes (acquire.h), computed once so the fast path does not mix. */
+	uint64_t held_key;
 	uint32_t generation;
 	_Atomic uint8_t dead; /* destroyed or re-initialized: a newer record rules */
 	uint8_t kind;         /* enum lg_lock_kind */

@@ -6,8 +6,8 @@
 #include <elf.h>
 #include <limits.h>
 #include <link.h>
-#include <stddef.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>

@@ -12,7 +12,7 @@ struct lg_module {
 	uint64_t bias, lo, hi;
 	uint8_t build_id[32];
 	uint8_t build_id_len;
-	uint8_t flags; /* enum lg_module_flags */
+	uint8_t flags;     /* enum lg_module_flags */
 	_Atomic bool gone; /* unloaded (dlclose), or replaced by another object */
 	uint32_t seen;     /* the last scan that found it (module lock) */
 	uint32_t written_epoch;

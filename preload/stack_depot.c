@@ -5,11 +5,13 @@
 #include "stack_depot.h"
 
 #include <libunwind.h>
+#include <signal.h>
 #include <string.h>
 
 #include "arena.h"
 #include "modules.h"
 #include "options.h"
+#include "thread.h"
 #include "trace_format.h"
 #include "trace_write.h"
 
@@ -52,10 +54,11 @@ static struct lg_stack *intern(const uint64_t *pcs, unsigned n, unsigned flags)
 	if (!s && atomic_load(&next_id) >= (uint32_t)lg_opts.max_stacks) {
 		if (!capped) {
 			capped = true;
-			lg_trace_warn(LG_WARN_CAPACITY,
-			              "more than %d distinct stacks: later ones are not kept (raise "
-			              "LOCKGRAPH_OPTIONS=max_stacks)",
-			              lg_opts.max_stacks);
+			lg_trace_warn(
+			        LG_WARN_CAPACITY,
+			        "more than %d distinct stacks: later ones are not kept (raise "
+			        "LOCKGRAPH_OPTIONS=max_stacks)",
+			        lg_opts.max_stacks);
 		}
 	} else if (!s) {
 		s = lg_arena_alloc(sizeof(*s) + n * sizeof(uint64_t));
@@ -72,8 +75,25 @@ static struct lg_stack *intern(const uint64_t *pcs, unsigned n, unsigned flags)
 	return s;
 }
 
+/* Is there stack enough to unwind? Also on a signal handler's alternate
+ * stack, which is often small (SIGSTKSZ): asked only here, where the
+ * unwinding to follow costs far more than the system call. */
+static bool unwind_room(void)
+{
+	if (!lg_stack_room(&lg_self, LG_UNWIND_ROOM))
+		return false;
+	stack_t alt;
+	if (sigaltstack(NULL, &alt) == 0 && (alt.ss_flags & SS_ONSTACK)) {
+		uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+		return here - (uintptr_t)alt.ss_sp > LG_UNWIND_ROOM;
+	}
+	return true;
+}
+
 struct lg_stack *lg_stack_capture(void)
 {
+	if (!unwind_room())
+		return NULL;
 	/* Room for lockgraph's own frames (skipped below) and libunwind's. */
 	void *raw[LG_TRACE_MAX_FRAMES + 16];
 	int max = lg_opts.max_frames + 16;

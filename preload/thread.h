@@ -1,7 +1,13 @@
-/* Per-thread state, in initial-exec TLS so the fast path reaches it with one
- * segment-relative load. A new thread's state is all zeroes: its caches
- * never hit, so its first lock call takes the slow path, which registers
- * it (no "is this thread set up?" test on the fast path). */
+/* Per-thread state: a small part in initial-exec TLS, which the fast path
+ * reaches with one segment-relative load, and the thread's caches in a
+ * block of their own (struct lg_caches). A new thread points at the shared
+ * empty block, whose caches never hit, so its first lock call takes the
+ * slow path, which registers it and gives it its own block (no "is this
+ * thread set up?" test on the fast path).
+ *
+ * TLS stays small on purpose: glibc carves static TLS out of every thread's
+ * stack, so kilobytes there would shrink the program's stacks, and a thread
+ * created with PTHREAD_STACK_MIN would fail to start. */
 #ifndef LOCKGRAPH_THREAD_H
 #define LOCKGRAPH_THREAD_H
 
@@ -19,15 +25,16 @@ struct lg_wait_slot;
 struct lg_site;
 struct lg_stack;
 
-#define LG_LOCK_CACHE  256 /* address -> lock record, direct-mapped */
-#define LG_SITE_CACHE  128 /* return address -> call site, direct-mapped */
-#define LG_EDGE_CACHE  512 /* acquisitions already traced, direct-mapped */
-#define LG_GROUP_CACHE 256 /* this thread's witness groups (edges.h), direct-mapped */
-#define LG_HELD_INLINE 32  /* held locks before the held array moves to the arena */
+#define LG_LOCK_CACHE  2048 /* address -> lock record, direct-mapped */
+#define LG_SITE_CACHE  256  /* return address -> call site, direct-mapped */
+#define LG_EDGE_CACHE  4096 /* acquisitions already traced, 2-way (acquire.h) */
+#define LG_HELD_INLINE 32   /* held locks before the held array moves to the arena */
 
 /* A lock the thread holds. */
 struct lg_held {
+	uintptr_t addr; /* lock->node.key, here so finding it chases no pointer */
 	struct lg_lock *lock;
+	uint64_t key;           /* lg_held_key(lock, mode) */
 	struct lg_stack *stack; /* where it was taken; NULL if not captured */
 	uintptr_t site;         /* return address of the locking call */
 	uint32_t count;         /* > 1: re-entered (recursive mutex) */
@@ -36,11 +43,35 @@ struct lg_held {
 	uint64_t taken_ns;      /* CLOCK_MONOTONIC, only with hold_warn_ms */
 };
 
+/* A thread's caches. The pages of a block cost memory only as its entries
+ * are used; when the thread exits the block is emptied (its pages given
+ * back) and kept for the next thread. */
+struct lg_caches {
+	struct lg_lock *lock[LG_LOCK_CACHE];
+	struct lg_site *site[LG_SITE_CACHE];
+	/* Per site slot: stacks captured at that (nesting) site since one was
+	 * last used by a new edge. Past LG_SITE_SETTLED the site is settled for
+	 * this thread and no longer unwinds (see sites.h). */
+	uint16_t site_unused[LG_SITE_CACHE];
+	uint64_t edge[LG_EDGE_CACHE];
+	struct lg_held held[LG_HELD_INLINE];
+	uint32_t scratch[LG_HELD_INLINE];
+	struct lg_caches *next_free;
+};
+
+/* The shared empty block of threads not registered (or already gone):
+ * never written. */
+extern struct lg_caches lg_no_caches;
+
 struct lg_thread {
 	/* Set while lockgraph's own code runs on this thread: locking calls
 	 * made meanwhile (by libunwind, by a signal handler) go straight to
 	 * glibc. */
 	int in_tool;
+	bool exited; /* its start routine returned: lock calls pass through */
+	/* The lowest address its stack may use, when the program chose a small
+	 * stack (0: a default stack, plenty of room). See lg_stack_room. */
+	uintptr_t stack_lo;
 	uint32_t id; /* 0 until registered */
 	uint32_t parent;
 	uint64_t create_seq; /* lg_thread_next_seq() when it was created; 0: main */
@@ -49,34 +80,50 @@ struct lg_thread {
 	uint32_t written_epoch; /* trace lock */
 	uint32_t depth;         /* entries used in held */
 	uint32_t held_cap;
-	uint64_t held_hash; /* XOR of lg_held_key() over held, see acquire.h */
-	struct lg_held *held;
-	struct lg_held held_inline[LG_HELD_INLINE];
-	uint32_t *scratch; /* lock ids of the held set, sorted (slow path) */
+	uint64_t held_hash;   /* XOR of lg_held_key() over held, see acquire.h */
+	struct lg_held *held; /* c->held, or a bigger array in the arena */
+	uint32_t *scratch;    /* lock ids of the held set, sorted (slow path) */
 	uint32_t scratch_cap;
-	uint32_t scratch_inline[LG_HELD_INLINE];
+	struct lg_caches *c;                   /* &lg_no_caches until registered */
 	struct lg_edges_news news;             /* what the last new acquisition added */
 	struct lg_wait_slot *slot;             /* this thread's wait, once it ever waited */
 	struct lg_wait_holding *view_holdings; /* copies of others' holdings (waitfor.c) */
 	uint32_t view_cap;
 	unsigned wait_slices; /* slices the current wait has lasted */
-	struct lg_lock *lock_cache[LG_LOCK_CACHE];
-	struct lg_site *site_cache[LG_SITE_CACHE];
-	/* Per site_cache slot: stacks captured at that (nesting) site since
-	 * one was last used by a new edge. Past LG_SITE_SETTLED the site is
-	 * settled for this thread and no longer unwinds (see sites.h). */
-	uint16_t site_unused[LG_SITE_CACHE];
-	uint64_t edge_cache[LG_EDGE_CACHE];
-	struct lg_group *group_cache[LG_GROUP_CACHE];
+	/* Every witness group (edges.h) this thread owns, by hash, open
+	 * addressing; only this thread reads or changes it. NULL until its
+	 * first edge. */
+	struct lg_group **groups;
+	uint32_t groups_mask, groups_count;
 };
 
 extern __thread struct lg_thread lg_self __attribute__((tls_model("initial-exec")));
 
+/* Stack that lockgraph's deepest slow path needs (unwinding with libunwind
+ * included; measured at about 9 KiB), and what the rest of a slow path
+ * needs without unwinding. A thread with less left than that below the
+ * current frame gets call-site stacks only, or is not recorded at this
+ * call: lockgraph must never be what overflows a small stack. */
+#define LG_UNWIND_ROOM (24 * 1024)
+#define LG_SLOW_ROOM   (8 * 1024)
+
+static inline bool lg_stack_room(const struct lg_thread *t, uintptr_t need)
+{
+	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+	return !t->stack_lo || (here > t->stack_lo && here - t->stack_lo > need);
+}
+
 bool lg_threads_init(void);
 
-/* Gives the calling thread its id (if it has none yet) and makes it known
- * by its pthread_t; idempotent. */
-void lg_thread_register(struct lg_thread *t);
+/* Gives the calling thread its id (if it has none yet), its caches, and
+ * makes it known by its pthread_t; idempotent. False when the thread can
+ * not be recorded (it exited, or no memory for its caches). */
+bool lg_thread_register(struct lg_thread *t);
+
+/* The calling thread's start routine returned or it called pthread_exit:
+ * its caches go back for the next thread, and what it locks from now on
+ * (in TLS destructors) is passed through unrecorded. */
+void lg_thread_exit(void);
 
 /* A fresh thread id, for a thread about to be created. */
 uint32_t lg_thread_new_id(void);
@@ -102,6 +149,10 @@ struct lg_thread_start {
 	uint32_t parent;
 	uint64_t create_seq;
 	struct lg_stack *create_stack;
+	/* From the creation attributes: the stack the program gave the thread
+	 * (stack_lo), or the size it asked for; 0 when it is the default. */
+	uintptr_t stack_lo;
+	size_t stack_size;
 };
 
 /* The start routines lockgraph passes to the real pthread_create and

@@ -28,13 +28,15 @@ static int64_t ns_between(const struct timespec *from, const struct timespec *to
 	return (int64_t)(to->tv_sec - from->tv_sec) * 1000000000 + (to->tv_nsec - from->tv_nsec);
 }
 
-/* Registers the wait; false (nothing registered) when out of memory. */
+/* Registers the wait; false (nothing registered) when out of memory or the
+ * thread is not recorded any more. */
 static bool begin(struct lg_thread *t, void *lock, const struct lg_blocking *b, uint8_t flags,
                   uint64_t deadline)
 {
 	t->in_tool = 1;
-	lg_thread_register(t);
-	struct lg_lock *l = lg_lock_of(t, (uintptr_t)lock, b->kind);
+	struct lg_lock *l = lg_stack_room(t, LG_SLOW_ROOM) && lg_thread_register(t)
+	                            ? lg_lock_of(t, (uintptr_t)lock, b->kind)
+	                            : NULL;
 	struct lg_stack *stack = NULL;
 	/* The order is a fact as soon as the thread waits, whether or not the
 	 * wait ever ends. (Not for a lock it holds: no order there.) */

@@ -13,7 +13,7 @@
 #include "wrap.h"
 #include "wrap_block.h"
 
-static inline void acquired(struct lg_thread *t, mtx_t *m, uintptr_t site, uint8_t flags)
+LG_FAST void acquired(struct lg_thread *t, mtx_t *m, uintptr_t site, uint8_t flags)
 {
 	t->in_tool = 1;
 	lg_acquired((uintptr_t)m, site, LG_LOCK_MTX, LG_MODE_EXCLUSIVE, flags);

@@ -8,8 +8,7 @@
 #include "wrap.h"
 #include "wrap_block.h"
 
-static inline void acquired(struct lg_thread *t, pthread_spinlock_t *l, uintptr_t site,
-                            uint8_t flags)
+LG_FAST void acquired(struct lg_thread *t, pthread_spinlock_t *l, uintptr_t site, uint8_t flags)
 {
 	t->in_tool = 1;
 	lg_acquired((uintptr_t)l, site, LG_LOCK_SPIN, LG_MODE_EXCLUSIVE, flags);

@@ -69,6 +69,14 @@ LG_API int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)
 		return lg_real.create(th, attr, fn, arg);
 	start->fn = fn;
 	start->arg = arg;
+	if (attr) {
+		void *stack = NULL;
+		size_t size = 0;
+		if (pthread_attr_getstack(attr, &stack, &size) == 0 && stack)
+			start->stack_lo = (uintptr_t)stack;
+		else if (pthread_attr_getstacksize(attr, &size) == 0 && size < 1024 * 1024)
+			start->stack_size = size;
+	}
 	uint32_t id = start->id;
 	int rc = lg_real.create(th, attr, lg_thread_trampoline, start);
 	if (rc != 0)
