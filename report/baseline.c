@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <json-c/json.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,12 +15,39 @@ struct lg_baseline {
 	size_t n, cap;
 };
 
+/* The "signature" of every object in array. */
+static void add_signatures(struct lg_baseline *b, json_object *array)
+{
+	size_t n = json_object_array_length(array);
+	for (size_t i = 0; i < n; i++) {
+		json_object *sig;
+		if (json_object_object_get_ex(json_object_array_get_idx(array, i), "signature",
+		                              &sig) &&
+		    json_object_is_type(sig, json_type_string)) {
+			lg_grow(&b->signatures, &b->cap, b->n, sizeof(*b->signatures));
+			b->signatures[b->n++] = lg_xstrdup(json_object_get_string(sig));
+		}
+	}
+}
+
 struct lg_baseline *lg_baseline_load(const char *path)
 {
+	FILE *probe = fopen(path, "r");
+	if (!probe) {
+		lg_error("cannot read baseline '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	fclose(probe);
 	json_object *root = json_object_from_file(path);
 	if (!root) {
-		lg_error("cannot use baseline '%s': %s", path,
-		         errno ? strerror(errno) : json_util_get_last_err());
+		/* json-c's message names its own function and ends in a newline. */
+		const char *why = json_util_get_last_err();
+		const char *colon = why ? strrchr(why, ':') : NULL;
+		why = colon ? colon + 1 : why ? why : "unreadable";
+		while (*why == ' ')
+			why++;
+		lg_error("cannot use baseline '%s': not JSON (%.*s)", path,
+		         (int)strcspn(why, "\n"), why);
 		return NULL;
 	}
 	json_object *findings, *version;
@@ -34,16 +62,15 @@ struct lg_baseline *lg_baseline_load(const char *path)
 		return NULL;
 	}
 	struct lg_baseline *b = lg_xcalloc(1, sizeof(*b));
-	size_t n = json_object_array_length(findings);
-	for (size_t i = 0; i < n; i++) {
-		json_object *sig;
-		if (json_object_object_get_ex(json_object_array_get_idx(findings, i), "signature",
-		                              &sig) &&
-		    json_object_is_type(sig, json_type_string)) {
-			lg_grow(&b->signatures, &b->cap, b->n, sizeof(*b->signatures));
-			b->signatures[b->n++] = lg_xstrdup(json_object_get_string(sig));
-		}
-	}
+	add_signatures(b, findings);
+	/* A report made with a baseline lists the findings that baseline
+	 * already had under summary.left_out: still known, so still in this
+	 * one (suppressed ones are the suppressions' business). */
+	json_object *summary, *left_out;
+	if (json_object_object_get_ex(root, "summary", &summary) &&
+	    json_object_object_get_ex(summary, "left_out", &left_out) &&
+	    json_object_is_type(left_out, json_type_array))
+		add_signatures(b, left_out);
 	json_object_put(root);
 	return b;
 }

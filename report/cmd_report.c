@@ -32,11 +32,14 @@ int lg_cmd_report(int argc, char **argv)
 	struct lg_report_options o;
 	if (lg_report_options_init(&o, stdout) != 0)
 		return LG_EXIT_USAGE;
-	int first = lg_report_options_parse(&o, argc, argv, NULL, usage);
-	if (first < 0)
+	int first = lg_report_options_parse(&o, argc, argv, NULL, false, usage);
+	if (first < 0) {
+		lg_report_options_free(&o);
 		return first == -1 ? 0 : LG_EXIT_USAGE;
+	}
 	if (first == argc) {
 		lg_error("no traces given (usage: lockgraph report [options] TRACE|DIR...)");
+		lg_report_options_free(&o);
 		return LG_EXIT_USAGE;
 	}
 	struct lg_path_list paths = {0};
@@ -53,10 +56,14 @@ int lg_cmd_report(int argc, char **argv)
 	struct lg_pipeline_result r;
 	lg_pipeline_run(&o, paths.paths, paths.n, &r);
 	lg_trace_paths_free(&paths);
-	if (r.traces && !r.actual && !r.potential && !r.latent && o.format == LG_FORMAT_TEXT)
-		fprintf(stderr, "lockgraph: no lock-order problems found in %zu trace%s\n",
-		        r.traces, r.traces == 1 ? "" : "s");
+	/* (With findings left out, the text report itself says so.) */
+	if (r.traces && !r.actual && !r.potential && !r.latent && !r.suppressed && !r.known &&
+	    o.format == LG_FORMAT_TEXT)
+		fprintf(stderr, "lockgraph: no lock-order problems found in %zu trace%s\n", r.traces,
+		        r.traces == 1 ? "" : "s");
+	int status = lg_pipeline_failed(&o, &r) ? o.exitcode : LG_EXIT_CLEAN;
 	if (bad || r.bad_inputs || r.output_failed)
-		return LG_EXIT_USAGE;
-	return lg_pipeline_failed(&o, &r) ? o.exitcode : LG_EXIT_CLEAN;
+		status = LG_EXIT_USAGE;
+	lg_report_options_free(&o);
+	return status;
 }

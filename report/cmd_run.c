@@ -217,14 +217,12 @@ static int run_program(char **argv, const char *lib, const char *dir, const char
 	return WEXITSTATUS(status);
 }
 
-int lg_cmd_run(int argc, char **argv)
+/* lockgraph run, with o initialized; o is freed by the caller. */
+static int run_with(struct lg_report_options *o, int argc, char **argv)
 {
-	struct lg_report_options o;
-	if (lg_report_options_init(&o, stderr) != 0)
-		return LG_EXIT_USAGE;
 	const char *out_dir = NULL;
 	const struct lg_command_option own[] = {{"out", &out_dir}, {NULL, NULL}};
-	int first = lg_report_options_parse(&o, argc, argv, own, usage);
+	int first = lg_report_options_parse(o, argc, argv, own, true, usage);
 	if (first < 0)
 		return first == -1 ? 0 : LG_EXIT_USAGE;
 	if (first == argc) {
@@ -266,7 +264,7 @@ int lg_cmd_run(int argc, char **argv)
 	}
 	char run_id[24] = "";
 	make_run_id(run_id, sizeof(run_id));
-	o.run_id = run_id;
+	o->run_id = run_id;
 
 	bool ran;
 	int status = run_program(argv + first, lib, dir, run_id, &ran);
@@ -274,7 +272,7 @@ int lg_cmd_run(int argc, char **argv)
 	if (ran) {
 		struct lg_path_list paths = {0};
 		lg_trace_paths_add(&paths, dir);
-		lg_pipeline_run(&o, paths.paths, paths.n, &r);
+		lg_pipeline_run(o, paths.paths, paths.n, &r);
 		lg_trace_paths_free(&paths);
 		if (r.traces == 0)
 			lg_warn("'%s' wrote no lockgraph trace: lockgraph only sees dynamically "
@@ -283,7 +281,17 @@ int lg_cmd_run(int argc, char **argv)
 	}
 	if (temporary)
 		nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-	if (lg_pipeline_failed(&o, &r))
-		return o.exitcode;
+	if (lg_pipeline_failed(o, &r))
+		return o->exitcode;
+	return status;
+}
+
+int lg_cmd_run(int argc, char **argv)
+{
+	struct lg_report_options o;
+	if (lg_report_options_init(&o, stderr) != 0)
+		return LG_EXIT_USAGE;
+	int status = run_with(&o, argc, argv);
+	lg_report_options_free(&o);
 	return status;
 }

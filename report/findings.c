@@ -23,11 +23,11 @@ static size_t process_of(struct lg_finding *fi, const struct lg_trace *t)
 			return i;
 	lg_grow(&fi->procs, &fi->procs_cap, fi->nprocs, sizeof(*fi->procs));
 	fi->procs[fi->nprocs] = (struct lg_fprocess){
-		.pid = t->pid,
-		.exe = lg_xstrdup(t->exe),
-		.host = lg_xstrdup(t->host),
-		.trace = lg_xstrdup(t->path),
-		.start_wall_ns = t->start_wall_ns,
+	        .pid = t->pid,
+	        .exe = lg_xstrdup(t->exe),
+	        .host = lg_xstrdup(t->host),
+	        .trace = lg_xstrdup(t->path),
+	        .start_wall_ns = t->start_wall_ns,
 	};
 	return fi->nprocs++;
 }
@@ -123,8 +123,8 @@ void lg_findings_add_trace(struct lg_findings *f, const struct lg_trace *t,
 		if (f->nunfinished_names < 5) {
 			char name[300];
 			snprintf(name, sizeof(name), "%s (pid %u)", lg_base_name(t->exe), t->pid);
-			lg_grow(&f->unfinished_names, &f->unfinished_names_cap, f->nunfinished_names,
-			        sizeof(char *));
+			lg_grow(&f->unfinished_names, &f->unfinished_names_cap,
+			        f->nunfinished_names, sizeof(char *));
 			f->unfinished_names[f->nunfinished_names++] = lg_xstrdup(name);
 		}
 	}
@@ -206,6 +206,24 @@ size_t lg_findings_count(const struct lg_findings *f, enum lg_finding_kind kind,
 	return n;
 }
 
+void lg_findings_leave_out(struct lg_findings *f, size_t i, const char *rule)
+{
+	struct lg_finding *fi = f->v[i];
+	lg_grow(&f->left_out, &f->left_out_cap, f->nleft_out, sizeof(*f->left_out));
+	struct lg_left_out *l = &f->left_out[f->nleft_out++];
+	memcpy(l->signature, fi->signature, sizeof(l->signature));
+	l->kind = fi->kind;
+	l->latent = fi->latent;
+	l->rule = rule ? lg_xstrdup(rule) : NULL;
+	if (rule)
+		f->suppressed++;
+	else
+		f->known++;
+	lg_finding_free(fi);
+	memmove(&f->v[i], &f->v[i + 1], (f->n - i - 1) * sizeof(*f->v));
+	f->n--;
+}
+
 void lg_findings_free(struct lg_findings *f)
 {
 	for (size_t i = 0; i < f->n; i++)
@@ -222,6 +240,9 @@ void lg_findings_free(struct lg_findings *f)
 	for (size_t i = 0; i < f->nunfinished_names; i++)
 		free(f->unfinished_names[i]);
 	free(f->unfinished_names);
+	for (size_t i = 0; i < f->nleft_out; i++)
+		free(f->left_out[i].rule);
+	free(f->left_out);
 	free(f->stalls);
 	lg_idmap_free(&f->by_signature);
 	lg_symbolizer_free(f->sym);

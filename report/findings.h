@@ -141,6 +141,15 @@ struct lg_stall {
 	char *exe;
 };
 
+/* A finding kept out of the report by --suppressions or --baseline: still
+ * counted and listed (JSON), so nothing disappears silently. */
+struct lg_left_out {
+	char signature[17];
+	enum lg_finding_kind kind;
+	bool latent;
+	char *rule; /* the suppression rule that matched; NULL: in the baseline */
+};
+
 struct lg_findings {
 	struct lg_finding **v;
 	size_t n, cap;
@@ -151,8 +160,8 @@ struct lg_findings {
 
 	/* What the report says about its inputs. */
 	size_t traces;
-	size_t truncated;  /* traces cut short */
-	size_t unfinished; /* processes that ended without exiting: killed or crashed */
+	size_t truncated;        /* traces cut short */
+	size_t unfinished;       /* processes that ended without exiting: killed or crashed */
 	char **unfinished_names; /* "prog (pid 12)", the first few */
 	size_t nunfinished_names, unfinished_names_cap;
 	size_t components_cut;
@@ -162,6 +171,10 @@ struct lg_findings {
 
 	struct lg_stall *stalls; /* longest first after lg_findings_rank */
 	size_t nstalls, stalls_cap;
+
+	struct lg_left_out *left_out; /* in rank order */
+	size_t nleft_out, left_out_cap;
+	size_t suppressed, known; /* of left_out: by a rule, in the baseline */
 };
 
 void lg_findings_init(struct lg_findings *f);
@@ -175,6 +188,11 @@ void lg_findings_add_trace(struct lg_findings *f, const struct lg_trace *t,
 /* Orders findings: actual, potential, latent; then by occurrences and
  * processes (more first); then by signature, so the order is stable. */
 void lg_findings_rank(struct lg_findings *f);
+
+/* Takes finding i out of the list (the others keep their order) and
+ * records it as left out: by `rule` (a suppression), or, when rule is NULL,
+ * because the baseline has it. */
+void lg_findings_leave_out(struct lg_findings *f, size_t i, const char *rule);
 
 /* Counts by kind. */
 size_t lg_findings_count(const struct lg_findings *f, enum lg_finding_kind kind, bool latent);

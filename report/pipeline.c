@@ -7,10 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "baseline.h"
 #include "cycles.h"
 #include "error.h"
 #include "findings.h"
 #include "render.h"
+#include "suppressions.h"
 #include "trace.h"
 
 static void analyze(const struct lg_report_options *o, char *const *paths, size_t npaths,
@@ -35,6 +37,21 @@ static void analyze(const struct lg_report_options *o, char *const *paths, size_
 		lg_findings_add_trace(f, t, &lg_cycle_default_limits);
 		lg_trace_free(t);
 		r->traces++;
+	}
+}
+
+/* Takes out what the suppressions and the baseline say to leave out. */
+static void leave_out(const struct lg_report_options *o, struct lg_findings *f)
+{
+	for (size_t i = 0; i < f->n;) {
+		const struct lg_finding *fi = f->v[i];
+		const char *rule = lg_suppressions_match(o->suppressions, fi);
+		if (rule)
+			lg_findings_leave_out(f, i, rule);
+		else if (o->baseline && lg_baseline_has(o->baseline, fi->signature))
+			lg_findings_leave_out(f, i, NULL);
+		else
+			i++;
 	}
 }
 
@@ -96,6 +113,9 @@ void lg_pipeline_run(const struct lg_report_options *o, char *const *paths, size
 	lg_findings_init(&f);
 	analyze(o, paths, npaths, &f, r);
 	lg_findings_rank(&f);
+	leave_out(o, &f);
+	r->suppressed = f.suppressed;
+	r->known = f.known;
 	r->actual = lg_findings_count(&f, LG_FINDING_ACTUAL, false);
 	r->potential = lg_findings_count(&f, LG_FINDING_POTENTIAL, false);
 	r->latent = lg_findings_count(&f, LG_FINDING_POTENTIAL, true);

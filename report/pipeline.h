@@ -14,6 +14,8 @@ struct lg_pipeline_result {
 	size_t actual;     /* actual deadlocks (stuck, or broken by a timeout) */
 	size_t potential;  /* potential deadlocks (not latent) */
 	size_t latent;
+	size_t suppressed;  /* findings left out by --suppressions */
+	size_t known;       /* findings left out because --baseline has them */
 	bool output_failed; /* the report could not be written (error printed) */
 };
 

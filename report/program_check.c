@@ -38,7 +38,8 @@ static bool uses_tsan(Elf *elf)
 	Elf_Scn *scn = NULL;
 	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
-		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_DYNSYM && sh.sh_type != SHT_DYNAMIC))
+		if (!gelf_getshdr(scn, &sh) ||
+		    (sh.sh_type != SHT_DYNSYM && sh.sh_type != SHT_DYNAMIC))
 			continue;
 		Elf_Data *data = elf_getdata(scn, NULL);
 		if (!data || sh.sh_entsize == 0)
@@ -55,7 +56,8 @@ static bool uses_tsan(Elf *elf)
 				if (gelf_getdyn(data, (int)i, &dyn) && dyn.d_tag == DT_NEEDED)
 					name = elf_strptr(elf, sh.sh_link, dyn.d_un.d_val);
 			}
-			if (name && (strcmp(name, "__tsan_init") == 0 || strncmp(name, "libtsan", 7) == 0))
+			if (name &&
+			    (strcmp(name, "__tsan_init") == 0 || strncmp(name, "libtsan", 7) == 0))
 				return true;
 		}
 	}
@@ -86,9 +88,11 @@ const char *lg_program_unpreloadable(const char *program)
 				interp = true;
 		}
 		if (!interp)
-			why = "it is statically linked: there is no dynamic loader to preload anything";
+			why = "it is statically linked: there is no dynamic loader to preload "
+			      "anything";
 		else if (uses_tsan(elf))
-			why = "it is built with ThreadSanitizer, whose runtime intercepts the same calls "
+			why = "it is built with ThreadSanitizer, whose runtime intercepts the same "
+			      "calls "
 			      "and must come first: run it without lockgraph";
 	}
 	elf_end(elf);

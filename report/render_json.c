@@ -303,6 +303,29 @@ void lg_render_json(FILE *out, const struct lg_findings *f)
 	lg_json_int(&j, (long long)f->unfinished);
 	lg_json_key(&j, "search_bounded_components");
 	lg_json_int(&j, (long long)f->components_cut);
+	lg_json_key(&j, "suppressed");
+	lg_json_int(&j, (long long)f->suppressed);
+	lg_json_key(&j, "known");
+	lg_json_int(&j, (long long)f->known);
+	lg_json_key(&j, "left_out");
+	lg_json_array_begin(&j);
+	for (size_t i = 0; i < f->nleft_out; i++) {
+		const struct lg_left_out *l = &f->left_out[i];
+		lg_json_object_begin(&j);
+		lg_json_key(&j, "signature");
+		lg_json_string(&j, l->signature);
+		lg_json_key(&j, "kind");
+		lg_json_string(&j, l->kind == LG_FINDING_ACTUAL ? "actual-deadlock"
+		                                                : "potential-deadlock");
+		lg_json_key(&j, "latent");
+		lg_json_bool(&j, l->latent);
+		lg_json_key(&j, "why");
+		lg_json_string(&j, l->rule ? "suppressed" : "baseline");
+		lg_json_key(&j, "rule");
+		lg_json_string(&j, l->rule);
+		lg_json_object_end(&j);
+	}
+	lg_json_array_end(&j);
 	lg_json_key(&j, "notes");
 	lg_json_array_begin(&j);
 	for (size_t i = 0; i < f->nnotes; i++)

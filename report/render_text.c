@@ -66,8 +66,7 @@ static void frame_location(const struct text *t, const struct lg_frame *fr)
 		paint(t, CYAN);
 		fprintf(t->out, "%s:%d", show_path(t, fr->file), fr->line);
 		plain(t);
-	}
-	else if (fr->module)
+	} else if (fr->module)
 		fprintf(t->out, "(%s)", base_name(fr->module));
 	else
 		fprintf(t->out, "(unknown module)");
@@ -452,6 +451,20 @@ static void ranked_table(const struct text *t, const struct lg_findings *f)
 	fprintf(t->out, "\n");
 }
 
+/* "2 suppressed, 1 in the baseline, not shown" (a static buffer). */
+static const char *left_out_text(const struct lg_findings *f)
+{
+	static char buf[128];
+	if (f->suppressed && f->known)
+		snprintf(buf, sizeof(buf), "%zu suppressed, %zu in the baseline, not shown",
+		         f->suppressed, f->known);
+	else if (f->suppressed)
+		snprintf(buf, sizeof(buf), "%zu suppressed, not shown", f->suppressed);
+	else
+		snprintf(buf, sizeof(buf), "%zu in the baseline, not shown", f->known);
+	return buf;
+}
+
 void lg_render_text(FILE *out, const struct lg_findings *f)
 {
 	struct text t = {.out = out, .color = wants_color(out), .src = lg_source_lines_new()};
@@ -482,6 +495,8 @@ void lg_render_text(FILE *out, const struct lg_findings *f)
 		        " longer or further cycles there were not examined\n",
 		        f->components_cut, plural(f->components_cut, "", "s"));
 	if (f->n == 0) {
+		if (f->nleft_out)
+			fprintf(out, "lockgraph: nothing new to report; %s\n", left_out_text(f));
 		lg_source_lines_free(t.src);
 		return;
 	}
@@ -496,6 +511,8 @@ void lg_render_text(FILE *out, const struct lg_findings *f)
 	const struct lg_finding *top = f->v[0];
 	fprintf(out, " in %zu trace%s; first at ", f->traces, plural(f->traces, "", "s"));
 	at(&t, &top->edges[top->reversing_edge].acquire);
+	if (f->nleft_out)
+		fprintf(out, "; %s", left_out_text(f));
 	fprintf(out, "\n");
 	lg_source_lines_free(t.src);
 }

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "baseline.h"
 #include "error.h"
 #include "render.h"
+#include "suppressions.h"
 
 const char lg_report_options_help[] =
         "  --format FORMAT      report format: text (the default), json, csv (a row per\n"
@@ -15,7 +17,12 @@ const char lg_report_options_help[] =
         "  --exitcode N         exit status when a deadlock is found (default: 66)\n"
         "  --fail-on LEVEL      what makes that status: actual (stuck threads), potential\n"
         "                       (and inversions that could deadlock: the default), latent\n"
-        "                       (and inversions that would on more threads), or none\n";
+        "                       (and inversions that would on more threads), or none\n"
+        "  --suppressions FILE  leave out findings matching FILE's rules (signature,\n"
+        "                       function, file or lock patterns; repeatable); they are\n"
+        "                       counted in the summary\n"
+        "  --baseline FILE      show only findings that FILE (an earlier --format json\n"
+        "                       report) does not have; only those set the exit status\n";
 
 /* Indexed by enum lg_format. */
 static const char *const format_names[] = {"text", "json", "csv",  "sarif",
@@ -88,6 +95,16 @@ int lg_report_options_set(struct lg_report_options *o, const char *name, const c
 	}
 	if (strcmp(name, "fail-on") == 0)
 		return set_fail_on(o, value, strlen(value), "");
+	if (strcmp(name, "suppressions") == 0)
+		return lg_suppressions_load(&o->suppressions, value) ? 0 : -1;
+	if (strcmp(name, "baseline") == 0) {
+		struct lg_baseline *b = lg_baseline_load(value);
+		if (!b)
+			return -1;
+		lg_baseline_free(o->baseline); /* the last one given counts */
+		o->baseline = b;
+		return 0;
+	}
 	if (strcmp(name, "exitcode") == 0) {
 		char *end;
 		long v = strtol(value, &end, 10);
@@ -99,10 +116,20 @@ int lg_report_options_set(struct lg_report_options *o, const char *name, const c
 	return lg_error("unknown report option '--%s'", name);
 }
 
-int lg_report_options_parse(struct lg_report_options *o, int argc, char **argv,
-                            const struct lg_command_option *extra, void (*usage)(FILE *))
+void lg_report_options_free(struct lg_report_options *o)
 {
-	static const char *const shared[] = {"format", "output", "exitcode", "fail-on"};
+	lg_suppressions_free(o->suppressions);
+	lg_baseline_free(o->baseline);
+	o->suppressions = NULL;
+	o->baseline = NULL;
+}
+
+int lg_report_options_parse(struct lg_report_options *o, int argc, char **argv,
+                            const struct lg_command_option *extra, bool stop_at_operand,
+                            void (*usage)(FILE *))
+{
+	static const char *const shared[] = {"format",  "output",       "exitcode",
+	                                     "fail-on", "suppressions", "baseline"};
 	struct option longopts[16];
 	size_t n = 0;
 	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++)
@@ -116,8 +143,10 @@ int lg_report_options_parse(struct lg_report_options *o, int argc, char **argv,
 	opterr = 0;
 	optind = 1;
 	int c, index;
-	/* "+": stop at the program's name; ":": report a missing value as ':'. */
-	while ((c = getopt_long(argc, argv, "+:h", longopts, &index)) != -1) {
+	/* "+": stop at the program's name (otherwise getopt moves operands to
+	 * the end); ":": report a missing value as ':'. */
+	const char *shortopts = stop_at_operand ? "+:h" : ":h";
+	while ((c = getopt_long(argc, argv, shortopts, longopts, &index)) != -1) {
 		if (c == 'h') {
 			usage(stdout);
 			return -1;

@@ -26,6 +26,9 @@ enum lg_fail_on {
 	LG_FAIL_ON_NONE,      /* never */
 };
 
+struct lg_suppressions;
+struct lg_baseline;
+
 struct lg_report_options {
 	enum lg_format format;
 	enum lg_fail_on fail_on;
@@ -33,14 +36,21 @@ struct lg_report_options {
 	int exitcode;       /* status when a deadlock is found */
 	const char *run_id; /* only traces of this run (set by `lockgraph run`) */
 	FILE *stream;       /* default stream: stdout for report, stderr for run */
+	/* Loaded when the option is parsed, so a bad file stops `lockgraph run`
+	 * before the program runs. */
+	struct lg_suppressions *suppressions; /* --suppressions FILE (repeatable) */
+	struct lg_baseline *baseline;         /* --baseline FILE */
 };
+
+void lg_report_options_free(struct lg_report_options *o);
 
 /* Defaults, then fail_on from LOCKGRAPH_OPTIONS if it says so (an invalid
  * value there is an error: returns -1 after printing it). */
 int lg_report_options_init(struct lg_report_options *o, FILE *stream);
 
-/* Applies --format, --output, --exitcode or --fail-on (name without dashes). Returns
- * 0, or -1 after printing an error. */
+/* Applies --format, --output, --exitcode, --fail-on, --suppressions or
+ * --baseline (name without dashes). Returns 0, or -1 after printing an
+ * error. */
 int lg_report_options_set(struct lg_report_options *o, const char *name, const char *value);
 
 /* The help lines for these options. */
@@ -52,12 +62,16 @@ struct lg_command_option {
 	const char **value;
 };
 
-/* Parses the options of `lockgraph COMMAND` (argv[0] is COMMAND) up to the
- * first operand or "--": the shared report options, -h/--help (prints
- * usage to stdout) and the command's own (extra, ending with a NULL name).
+/* Parses the options of `lockgraph COMMAND` (argv[0] is COMMAND): the
+ * shared report options, -h/--help (prints usage to stdout) and the
+ * command's own (extra, ending with a NULL name). With operands_first
+ * (`run`), parsing stops at the first operand or "--" (the program and its
+ * own options); otherwise options and operands may mix (`report DIR
+ * --format json`), and argv is reordered so that operands come last.
  * Returns the index of the first operand, or -1 after --help, or -2 after
  * printing an error. */
 int lg_report_options_parse(struct lg_report_options *o, int argc, char **argv,
-                            const struct lg_command_option *extra, void (*usage)(FILE *));
+                            const struct lg_command_option *extra, bool stop_at_operand,
+                            void (*usage)(FILE *));
 
 #endif

@@ -74,27 +74,34 @@ static bool parse_line(struct lg_suppressions *s, char *line, const char *path, 
 	return false;
 }
 
-struct lg_suppressions *lg_suppressions_load(const char *path)
+bool lg_suppressions_load(struct lg_suppressions **into, const char *path)
 {
 	FILE *f = fopen(path, "r");
 	if (!f) {
 		lg_error("cannot read suppressions '%s': %s", path, strerror(errno));
-		return NULL;
+		return false;
 	}
-	struct lg_suppressions *s = lg_xcalloc(1, sizeof(*s));
+	if (!*into)
+		*into = lg_xcalloc(1, sizeof(**into));
 	char line[4096];
 	int lineno = 0;
 	bool ok = true;
 	while (ok && fgets(line, sizeof(line), f)) {
 		lineno++;
-		ok = parse_line(s, line, path, lineno);
+		if (!strchr(line, '\n') && !feof(f)) {
+			lg_error("suppressions '%s' line %d: longer than %zu characters", path,
+			         lineno, sizeof(line) - 2);
+			ok = false;
+			break;
+		}
+		ok = parse_line(*into, line, path, lineno);
+	}
+	if (ok && ferror(f)) {
+		lg_error("cannot read suppressions '%s': %s", path, strerror(errno));
+		ok = false;
 	}
 	fclose(f);
-	if (!ok) {
-		lg_suppressions_free(s);
-		return NULL;
-	}
-	return s;
+	return ok;
 }
 
 static bool file_matches(const char *pattern, const char *file)
@@ -107,7 +114,8 @@ static bool stack_matches(const struct rule *r, const struct lg_fstack *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		const struct lg_frame *fr = &s->frames[i];
-		if (r->kind == RULE_FUNCTION && fr->function && fnmatch(r->pattern, fr->function, 0) == 0)
+		if (r->kind == RULE_FUNCTION && fr->function &&
+		    fnmatch(r->pattern, fr->function, 0) == 0)
 			return true;
 		if (r->kind == RULE_FILE && fr->file && file_matches(r->pattern, fr->file))
 			return true;

@@ -12,13 +12,16 @@
 #ifndef LOCKGRAPH_SUPPRESSIONS_H
 #define LOCKGRAPH_SUPPRESSIONS_H
 
+#include <stdbool.h>
+
 #include "findings.h"
 
 struct lg_suppressions;
 
-/* Reads the rules in path. On a missing file or a bad line, prints an error
- * naming the file (and line) and returns NULL. */
-struct lg_suppressions *lg_suppressions_load(const char *path);
+/* Adds the rules in path to *into (created when NULL; several files may be
+ * loaded). On a missing file or a bad line, prints an error naming the file
+ * (and line) and returns false. */
+bool lg_suppressions_load(struct lg_suppressions **into, const char *path);
 
 /* The text of the first rule that suppresses fi ("function legacy_*"), or
  * NULL. */
