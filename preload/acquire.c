@@ -7,6 +7,7 @@
 
 #include "arena.h"
 #include "edges.h"
+#include "profile.h"
 #include "stack_depot.h"
 #include "trace_write.h"
 
@@ -148,15 +149,30 @@ void lg_record_order(struct lg_thread *t, struct lg_lock *l, uint8_t mode, uint8
 	pair[0] = key;
 }
 
+void lg_hold_starting(struct lg_thread *t, struct lg_held *h)
+{
+	h->taken = lg_ticks();
+	h->wait = t->pending_wait;
+	h->contended = t->pending_contended;
+	t->pending_wait = 0;
+	t->pending_contended = false;
+}
+
 void lg_hold_ending(struct lg_thread *t, struct lg_held *h)
 {
-	uint64_t held = lg_now_ns() - h->taken_ns;
-	if (held < (uint64_t)lg_opts.hold_warn_ms * 1000000u)
-		return;
+	uint64_t held = lg_ticks() - h->taken;
 	int saved_errno = errno;
-	if (!h->stack)
-		h->stack = lg_stack_call_site(h->site);
-	lg_trace_write_long(LG_REC_LONG_HOLD, t, h->lock, h->stack, 0, lg_stack_capture(), held);
+	if (lg_opts.profile)
+		lg_profile_add(t, h->lock, h->site, held, h->wait, h->contended);
+	if (lg_opts.hold_warn_ms) {
+		uint64_t held_ns = lg_profile_ticks_to_ns(held);
+		if (held_ns >= (uint64_t)lg_opts.hold_warn_ms * 1000000u) {
+			if (!h->stack)
+				h->stack = lg_stack_call_site(h->site);
+			lg_trace_write_long(LG_REC_LONG_HOLD, t, h->lock, h->stack, 0,
+			                    lg_stack_capture(), held_ns);
+		}
+	}
 	errno = saved_errno;
 }
 

@@ -30,7 +30,9 @@
 void lg_acquired_slow(struct lg_thread *t, uintptr_t addr, uintptr_t site, uint8_t kind,
                       uint8_t mode, uint8_t flags);
 
-/* h is about to be released; with hold_warn_ms, a long hold is recorded. */
+/* With lg_opts.timing (hold_warn_ms, profile): h was just pushed, and is
+ * about to be released: a long hold is recorded, the profile counts it. */
+void lg_hold_starting(struct lg_thread *t, struct lg_held *h);
 void lg_hold_ending(struct lg_thread *t, struct lg_held *h);
 
 /* An unlock of a lock this thread is not known to hold (taken by another
@@ -109,7 +111,8 @@ static inline void lg_held_push(struct lg_thread *t, struct lg_lock *l, struct l
 	h->flags = flags;
 	t->held_hash ^= h->key;
 	lg_lock_hold(l, t->id, mode);
-	h->taken_ns = LG_UNLIKELY(lg_opts.hold_warn_ms) ? lg_now_ns() : 0;
+	if (LG_UNLIKELY(lg_opts.timing))
+		lg_hold_starting(t, h);
 }
 
 LG_FAST void lg_acquired(uintptr_t addr, uintptr_t site, uint8_t kind, uint8_t mode, uint8_t flags)
@@ -152,7 +155,7 @@ LG_FAST void lg_releasing(uintptr_t addr)
 	}
 	if (--h->count)
 		return;
-	if (LG_UNLIKELY(h->taken_ns))
+	if (LG_UNLIKELY(lg_opts.timing))
 		lg_hold_ending(t, h);
 	lg_lock_unhold(h->lock, t->id, h->mode);
 	t->held_hash ^= h->key;

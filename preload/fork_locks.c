@@ -5,6 +5,8 @@
 
 #define MAX_LOCKS 32
 
+__thread struct lg_ilock_thread lg_ilock_self __attribute__((tls_model("initial-exec")));
+
 static struct lg_ilock *locks[MAX_LOCKS];
 static _Atomic int nlocks;
 

@@ -8,6 +8,7 @@
 
 #include "edges.h"
 #include "fork_locks.h"
+#include "profile.h"
 #include "real.h"
 #include "start.h"
 #include "trace_format.h"
@@ -36,6 +37,7 @@ static void fork_child(void)
 	lg_edges_fork_child();
 	lg_wait_fork_child();
 	lg_thread_fork_child();
+	lg_profile_fork_child();
 	lg_trace_fork_child();
 	lg_self.in_tool--;
 }

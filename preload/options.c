@@ -29,6 +29,7 @@ struct opt_def {
 static const char *const deadlock_actions[] = {"exit", "abort", "wait", NULL};
 /* Read by the lockgraph command, not here; known so it is not "unknown". */
 static const char *const fail_on_levels[] = {"actual", "potential", "latent", "none", NULL};
+static const char *const class_modes[] = {"init-site", "off", NULL};
 
 static const struct opt_def opt_table[] = {
         {"out", OPT_STRING, lg_opts.out, sizeof(lg_opts.out), 0, 0, NULL},
@@ -40,9 +41,11 @@ static const struct opt_def opt_table[] = {
         {"wait_warn_ms", OPT_INT, &lg_opts.wait_warn_ms, 0, 0, 86400000, NULL},
         {"hold_warn_ms", OPT_INT, &lg_opts.hold_warn_ms, 0, 0, 86400000, NULL},
         {"fail_on", OPT_CHOICE, &lg_opts.fail_on, 0, 0, 0, fail_on_levels},
+        {"classes", OPT_CHOICE, &lg_opts.classes, 0, 0, 0, class_modes},
         {"max_locks", OPT_INT, &lg_opts.max_locks, 0, 1, 1 << 30, NULL},
         {"max_edges", OPT_INT, &lg_opts.max_edges, 0, 1, 1 << 30, NULL},
         {"max_stacks", OPT_INT, &lg_opts.max_stacks, 0, 1, 1 << 30, NULL},
+        {"profile", OPT_INT, &lg_opts.profile, 0, 0, 1, NULL},
 };
 
 static void problem(const char *fmt, const char *a, int alen)
@@ -109,9 +112,7 @@ void lg_options_parse(const char *spec)
 	lg_opts.max_edges = 4000000;
 	lg_opts.max_stacks = 1000000;
 	nproblems = 0;
-	if (!spec)
-		return;
-	while (*spec) {
+	while (spec && *spec) {
 		const char *end = strchr(spec, ':');
 		size_t len = end ? (size_t)(end - spec) : strlen(spec);
 		const char *eq = memchr(spec, '=', len);
@@ -128,6 +129,7 @@ void lg_options_parse(const char *spec)
 		if (*spec == ':')
 			spec++;
 	}
+	lg_opts.timing = lg_opts.hold_warn_ms > 0 || lg_opts.profile;
 }
 
 int lg_options_problem_count(void)

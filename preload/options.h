@@ -16,9 +16,14 @@ struct lg_options {
 	int wait_warn_ms;   /* record waits longer than this (0: off) */
 	int hold_warn_ms;   /* record holds longer than this (0: off) */
 	int fail_on;        /* the lockgraph command's, checked here only */
+	int classes;        /* the same */
 	int max_locks;      /* caps on what the preload keeps: past them, a */
 	int max_edges;      /* warning in the trace, and the rest untracked */
 	int max_stacks;
+	int profile; /* 1: keep the lock profile (profile.h) */
+	/* Derived: hold_warn_ms or profile, so each lock and unlock looks at
+	 * one flag to know whether to take times. */
+	int timing;
 };
 
 extern struct lg_options lg_opts;

@@ -110,6 +110,14 @@ struct lg_stack *lg_stack_capture(void)
 		first = 0;
 	while (first < n && lg_modules_is_self((uintptr_t)raw[first]))
 		first++;
+	/* lockgraph's frames further out (the thread start trampoline, between
+	 * the program's start routine and libc's) are not the program's
+	 * either: left out wherever they are. */
+	int kept = first;
+	for (int i = first; i < n; i++)
+		if (i == first || !lg_modules_is_self((uintptr_t)raw[i]))
+			raw[kept++] = raw[i];
+	n = kept;
 	unsigned flags = 0;
 	int count = n - first;
 	if (count > lg_opts.max_frames) {

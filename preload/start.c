@@ -6,6 +6,7 @@
 #include "lock_table.h"
 #include "modules.h"
 #include "options.h"
+#include "profile.h"
 #include "sites.h"
 #include "stack_depot.h"
 #include "thread.h"
@@ -16,6 +17,7 @@ bool lg_start_core(const char *options)
 	lg_options_parse(options);
 	/* Registration order is lock nesting order (fork_locks.h): the edges
 	 * lock is taken before the depot's, never after. */
+	lg_profile_init();
 	if (!lg_threads_init() || !lg_lock_table_init() || !lg_sites_init() || !lg_edges_init() ||
 	    !lg_stack_depot_init())
 		return false;

@@ -11,6 +11,7 @@
 #include "arena.h"
 #include "fork_locks.h"
 #include "ilock.h"
+#include "profile.h"
 #include "table.h"
 
 struct lg_caches lg_no_caches;
@@ -111,6 +112,7 @@ bool lg_thread_register(struct lg_thread *t)
 		lg_thread_known(pthread_self(), t->id);
 	}
 	t->os_tid = gettid();
+	t->pthread = pthread_self();
 	t->held = c->held;
 	t->held_cap = LG_HELD_INLINE;
 	t->scratch = c->scratch;
@@ -123,6 +125,7 @@ void lg_thread_exit(void)
 {
 	struct lg_thread *t = &lg_self;
 	t->in_tool++;
+	lg_profile_thread_end(t);
 	t->exited = true;
 	struct lg_caches *c = t->c;
 	/* Locks still held stay owned in the lock records (a thread that

@@ -19,6 +19,7 @@
 #include "edges.h"
 
 struct lg_group;
+struct lg_profile_table;
 struct lg_lock;
 struct lg_wait_holding;
 struct lg_wait_slot;
@@ -40,7 +41,9 @@ struct lg_held {
 	uint32_t count;         /* > 1: re-entered (recursive mutex) */
 	uint8_t mode;           /* enum lg_mode */
 	uint8_t flags;          /* enum lg_acq_flags */
-	uint64_t taken_ns;      /* CLOCK_MONOTONIC, only with hold_warn_ms */
+	bool contended;         /* it had to wait for the lock (with timing) */
+	uint64_t taken;         /* lg_ticks() when taken, only with lg_opts.timing */
+	uint64_t wait;          /* ticks it waited, when contended */
 };
 
 /* A thread's caches. The pages of a block cost memory only as its entries
@@ -72,7 +75,13 @@ struct lg_thread {
 	/* The lowest address its stack may use, when the program chose a small
 	 * stack (0: a default stack, plenty of room). See lg_stack_room. */
 	uintptr_t stack_lo;
-	uint32_t id; /* 0 until registered */
+	pthread_t pthread; /* pthread_self(), once registered */
+	/* With lg_opts.timing: the last wait for a busy lock, in ticks, for the
+	 * acquisition that ended it. */
+	uint64_t pending_wait;
+	bool pending_contended;
+	struct lg_profile_table *profile; /* profile.h; NULL until it releases a lock */
+	uint32_t id;                      /* 0 until registered */
 	uint32_t parent;
 	uint64_t create_seq; /* lg_thread_next_seq() when it was created; 0: main */
 	pid_t os_tid;

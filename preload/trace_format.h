@@ -42,6 +42,7 @@ enum lg_rec_type {
 	LG_REC_LONG_HOLD = 11,
 	LG_REC_JOIN = 12,
 	LG_REC_THREAD_NAME = 13,
+	LG_REC_PROFILE = 14,
 };
 
 struct lg_rec_header {
@@ -272,5 +273,19 @@ enum lg_end_how {
 	LG_END_UNDERSCORE_EXIT = 2, /* _exit() / _Exit() */
 	LG_END_DEADLOCK = 3,        /* lockgraph ended it (on_deadlock) */
 };
+
+/* The lock profile (profile=1) of one thread for one (lock, call site):
+ * written when the thread ends, or when the process ends for threads still
+ * running. Times in ns. */
+struct lg_rec_profile {
+	uint32_t thread;
+	uint32_t lock;
+	uint32_t site_stack; /* the call site that took the lock (a one-frame stack) */
+	uint32_t reserved;
+	uint64_t acquisitions;
+	uint64_t contended; /* acquisitions that had to wait */
+	uint64_t wait_ns, wait_max_ns;
+	uint64_t hold_ns, hold_max_ns;
+} __attribute__((packed));
 
 #endif

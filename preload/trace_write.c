@@ -23,6 +23,7 @@
 #include "lock_table.h"
 #include "modules.h"
 #include "options.h"
+#include "profile.h"
 #include "stack_depot.h"
 #include "thread.h"
 #include "trace_format.h"
@@ -345,7 +346,8 @@ static void thread_locked(struct lg_thread *t)
 	t->written_epoch = epoch;
 	stack_locked(t->create_stack);
 	char name[17] = "";
-	pthread_getname_np(pthread_self(), name, sizeof(name));
+	/* Another thread's record is written at process end (its profile). */
+	pthread_getname_np(t == &lg_self ? pthread_self() : t->pthread, name, sizeof(name));
 	struct lg_rec_thread r = {
 	        .id = t->id,
 	        .parent = t->parent,
@@ -362,7 +364,7 @@ static void thread_locked(struct lg_thread *t)
 /* A mutex's type, for reports ("mutex (recursive)"). Read from the object:
  * a lock gets its record when it is held or just taken, so it is alive.
  * (glibc keeps the type in __kind; C11 mtx_t is a pthread mutex.) */
-static uint8_t mutex_type(const struct lg_lock *l)
+uint8_t lg_trace_lock_type(const struct lg_lock *l)
 {
 	if (l->kind != LG_LOCK_MUTEX && l->kind != LG_LOCK_MTX)
 		return 0;
@@ -379,7 +381,8 @@ static uint8_t mutex_type(const struct lg_lock *l)
 	return flags;
 }
 
-static void lock_locked(struct lg_lock *l)
+/* The LOCK record, if this trace has none for l; type: l's mutex type. */
+static void lock_typed_locked(struct lg_lock *l, uint8_t type)
 {
 	if (l->written_epoch == epoch)
 		return;
@@ -392,7 +395,7 @@ static void lock_locked(struct lg_lock *l)
 	        .generation = l->generation,
 	        .address = l->node.key,
 	        .kind = l->kind,
-	        .flags = l->flags | mutex_type(l),
+	        .flags = l->flags | type,
 	        .size = lg_lock_kind_size(l->kind),
 	        .init_stack = l->init_stack ? l->init_stack->id : 0,
 	        .first_stack = first ? first->id : 0,
@@ -401,6 +404,13 @@ static void lock_locked(struct lg_lock *l)
 	begin(LG_REC_LOCK);
 	put(&r, sizeof(r));
 	emit();
+}
+
+/* The same for a lock that is alive (held or just taken). */
+static void lock_locked(struct lg_lock *l)
+{
+	if (l->written_epoch != epoch)
+		lock_typed_locked(l, lg_trace_lock_type(l));
 }
 
 /* Most held locks one ACQUIRE record can carry. */
@@ -567,6 +577,32 @@ void lg_trace_write_long(uint16_t type, struct lg_thread *t, struct lg_lock *l,
 	lg_ilock_unlock(&trace_lock);
 }
 
+void lg_trace_write_profile(struct lg_thread *t, struct lg_lock *l, uint8_t lock_type,
+                            struct lg_stack *site_stack, const struct lg_profile_counts *c)
+{
+	struct lg_rec_profile r = {
+	        .thread = t->id,
+	        .lock = l->id,
+	        .site_stack = site_stack ? site_stack->id : 0,
+	        .acquisitions = c->acquisitions,
+	        .contended = c->contended,
+	        .wait_ns = c->wait_ns,
+	        .wait_max_ns = c->wait_max_ns,
+	        .hold_ns = c->hold_ns,
+	        .hold_max_ns = c->hold_max_ns,
+	};
+	lg_ilock_lock(&trace_lock);
+	if (check_fd()) {
+		thread_locked(t);
+		lock_typed_locked(l, lock_type);
+		stack_locked(site_stack);
+		begin(LG_REC_PROFILE);
+		put(&r, sizeof(r));
+		emit();
+	}
+	lg_ilock_unlock(&trace_lock);
+}
+
 void lg_trace_write_join(struct lg_thread *t, uint32_t joined, uint64_t seq)
 {
 	struct lg_rec_join r = {.joiner = t->id, .joined = joined, .seq = seq};
@@ -615,6 +651,7 @@ void lg_trace_end(uint32_t how, int status)
 {
 	if (open_pending || getpid() != trace_pid)
 		return; /* a forked child that recorded nothing, or a vfork child */
+	lg_profile_process_end();
 	struct lg_rec_end r = {
 	        .end_wall_ns = now_ns(CLOCK_REALTIME),
 	        .end_mono_ns = now_ns(CLOCK_MONOTONIC),

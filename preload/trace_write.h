@@ -59,6 +59,21 @@ void lg_trace_write_join(struct lg_thread *t, uint32_t joined, uint64_t seq);
  * record may already carry its old name. */
 void lg_trace_write_thread_name(uint32_t id, const char *name);
 
+/* Profile counts, for lg_trace_write_profile. */
+struct lg_profile_counts {
+	uint64_t acquisitions, contended, wait_ns, wait_max_ns, hold_ns, hold_max_ns;
+};
+
+/* A PROFILE record: thread t's counts for lock l taken at site_stack.
+ * lock_type is l's mutex type (lg_trace_lock_type, read while l was alive:
+ * by now it may be gone). t need not be the calling thread. */
+void lg_trace_write_profile(struct lg_thread *t, struct lg_lock *l, uint8_t lock_type,
+                            struct lg_stack *site_stack, const struct lg_profile_counts *c);
+
+/* The type flags of lock l (enum lg_lock_flags: recursive, robust...),
+ * read from the lock object, which must be alive. */
+uint8_t lg_trace_lock_type(const struct lg_lock *l);
+
 /* One line on stderr, for what the user must see now. */
 void lg_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

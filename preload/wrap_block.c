@@ -5,6 +5,7 @@
 #include <errno.h>
 
 #include "acquire.h"
+#include "profile.h"
 #include "waitfor.h"
 
 static struct timespec add_ns(struct timespec ts, uint64_t ns)
@@ -92,8 +93,8 @@ static int spin(struct lg_thread *t, void *lock, const struct lg_blocking *b)
 	}
 }
 
-int lg_block(struct lg_thread *t, void *lock, const struct lg_blocking *b, clockid_t clock,
-             const struct timespec *abstime)
+static int block(struct lg_thread *t, void *lock, const struct lg_blocking *b, clockid_t clock,
+                 const struct timespec *abstime)
 {
 	uint8_t flags = abstime ? LG_ACQ_TIMED : 0;
 	uint64_t deadline = 0;
@@ -130,4 +131,22 @@ int lg_block(struct lg_thread *t, void *lock, const struct lg_blocking *b, clock
 	lg_wait_end(t);
 	t->in_tool = 0;
 	return rc;
+}
+
+/* Waiting for a busy lock ended (rc): with timing, how long, for the
+ * acquisition that follows (lg_hold_starting). */
+static int waited(struct lg_thread *t, uint64_t since, int rc)
+{
+	if (since && (rc == 0 || rc == EOWNERDEAD)) {
+		t->pending_wait = lg_ticks() - since;
+		t->pending_contended = true;
+	}
+	return rc;
+}
+
+int lg_block(struct lg_thread *t, void *lock, const struct lg_blocking *b, clockid_t clock,
+             const struct timespec *abstime)
+{
+	uint64_t since = lg_opts.timing ? lg_ticks() : 0;
+	return waited(t, since, block(t, lock, b, clock, abstime));
 }

@@ -15,14 +15,18 @@ struct lg_baseline {
 	size_t n, cap;
 };
 
-/* The "signature" of every object in array. */
-static void add_signatures(struct lg_baseline *b, json_object *array)
+/* The "signature" of every object in array; with only_why, only of those
+ * whose "why" says so. */
+static void add_signatures(struct lg_baseline *b, json_object *array, const char *only_why)
 {
 	size_t n = json_object_array_length(array);
 	for (size_t i = 0; i < n; i++) {
-		json_object *sig;
-		if (json_object_object_get_ex(json_object_array_get_idx(array, i), "signature",
-		                              &sig) &&
+		json_object *item = json_object_array_get_idx(array, i), *sig, *why;
+		if (only_why && (!json_object_object_get_ex(item, "why", &why) ||
+		                 !json_object_is_type(why, json_type_string) ||
+		                 strcmp(json_object_get_string(why), only_why) != 0))
+			continue;
+		if (json_object_object_get_ex(item, "signature", &sig) &&
 		    json_object_is_type(sig, json_type_string)) {
 			lg_grow(&b->signatures, &b->cap, b->n, sizeof(*b->signatures));
 			b->signatures[b->n++] = lg_xstrdup(json_object_get_string(sig));
@@ -46,8 +50,8 @@ struct lg_baseline *lg_baseline_load(const char *path)
 		why = colon ? colon + 1 : why ? why : "unreadable";
 		while (*why == ' ')
 			why++;
-		lg_error("cannot use baseline '%s': not JSON (%.*s)", path,
-		         (int)strcspn(why, "\n"), why);
+		lg_error("cannot use baseline '%s': not JSON (%.*s)", path, (int)strcspn(why, "\n"),
+		         why);
 		return NULL;
 	}
 	json_object *findings, *version;
@@ -62,7 +66,7 @@ struct lg_baseline *lg_baseline_load(const char *path)
 		return NULL;
 	}
 	struct lg_baseline *b = lg_xcalloc(1, sizeof(*b));
-	add_signatures(b, findings);
+	add_signatures(b, findings, NULL);
 	/* A report made with a baseline lists the findings that baseline
 	 * already had under summary.left_out: still known, so still in this
 	 * one (suppressed ones are the suppressions' business). */
@@ -70,7 +74,7 @@ struct lg_baseline *lg_baseline_load(const char *path)
 	if (json_object_object_get_ex(root, "summary", &summary) &&
 	    json_object_object_get_ex(summary, "left_out", &left_out) &&
 	    json_object_is_type(left_out, json_type_array))
-		add_signatures(b, left_out);
+		add_signatures(b, left_out, "baseline");
 	json_object_put(root);
 	return b;
 }

@@ -59,8 +59,8 @@ int lg_cmd_report(int argc, char **argv)
 	/* (With findings left out, the text report itself says so.) */
 	if (r.traces && !r.actual && !r.potential && !r.latent && !r.suppressed && !r.known &&
 	    o.format == LG_FORMAT_TEXT)
-		fprintf(stderr, "lockgraph: no lock-order problems found in %zu trace%s\n", r.traces,
-		        r.traces == 1 ? "" : "s");
+		fprintf(stderr, "lockgraph: no lock-order problems found in %zu trace%s\n",
+		        r.traces, r.traces == 1 ? "" : "s");
 	int status = lg_pipeline_failed(&o, &r) ? o.exitcode : LG_EXIT_CLEAN;
 	if (bad || r.bad_inputs || r.output_failed)
 		status = LG_EXIT_USAGE;

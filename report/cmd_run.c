@@ -42,6 +42,9 @@ static void usage(FILE *out)
 	        "options:\n"
 	        "  --out DIR            keep the traces in DIR (default: a temporary\n"
 	        "                       directory, removed after the report)\n"
+	        "  --profile            also measure every lock's waits and holds, and report\n"
+	        "                       the locks that made the program wait (\"Contended\n"
+	        "                       locks\"); the same as LOCKGRAPH_OPTIONS=profile=1\n"
 	        "%s"
 	        "  -h, --help           show this help\n"
 	        "\n"
@@ -134,7 +137,7 @@ static void make_run_id(char *out, size_t size)
 
 /* Environment of the program: liblockgraph first in LD_PRELOAD, and our
  * options after the user's (later entries win). */
-static int set_child_env(const char *lib, const char *dir, const char *run_id)
+static int set_child_env(const char *lib, const char *dir, const char *run_id, bool profile)
 {
 	const char *old = getenv("LD_PRELOAD");
 	char *preload;
@@ -142,8 +145,8 @@ static int set_child_env(const char *lib, const char *dir, const char *run_id)
 		return -1;
 	const char *opts = getenv("LOCKGRAPH_OPTIONS");
 	char *options;
-	if (asprintf(&options, "%s%sout=%s:run=%s", opts ? opts : "", opts && *opts ? ":" : "", dir,
-	             run_id) < 0)
+	if (asprintf(&options, "%s%sout=%s:run=%s%s", opts ? opts : "", opts && *opts ? ":" : "",
+	             dir, run_id, profile ? ":profile=1" : "") < 0)
 		return -1;
 	int rc = setenv("LD_PRELOAD", preload, 1) | setenv("LOCKGRAPH_OPTIONS", options, 1);
 	free(preload);
@@ -161,7 +164,8 @@ static void forward_signal(int sig)
 
 /* Runs the program; returns its exit status (128+N for signal N), or a
  * lockgraph status after printing why it could not run (*ran false). */
-static int run_program(char **argv, const char *lib, const char *dir, const char *run_id, bool *ran)
+static int run_program(char **argv, const char *lib, const char *dir, const char *run_id,
+                       bool profile, bool *ran)
 {
 	*ran = false;
 	int pipefd[2];
@@ -177,7 +181,7 @@ static int run_program(char **argv, const char *lib, const char *dir, const char
 	}
 	if (pid == 0) {
 		close(pipefd[0]);
-		if (set_child_env(lib, dir, run_id) == 0)
+		if (set_child_env(lib, dir, run_id, profile) == 0)
 			execvp(argv[0], argv);
 		int err = errno;
 		ssize_t ignored = write(pipefd[1], &err, sizeof(err));
@@ -221,7 +225,9 @@ static int run_program(char **argv, const char *lib, const char *dir, const char
 static int run_with(struct lg_report_options *o, int argc, char **argv)
 {
 	const char *out_dir = NULL;
-	const struct lg_command_option own[] = {{"out", &out_dir}, {NULL, NULL}};
+	bool profile = false;
+	const struct lg_command_option own[] = {
+	        {"out", &out_dir, NULL}, {"profile", NULL, &profile}, {NULL, NULL, NULL}};
 	int first = lg_report_options_parse(o, argc, argv, own, true, usage);
 	if (first < 0)
 		return first == -1 ? 0 : LG_EXIT_USAGE;
@@ -267,7 +273,7 @@ static int run_with(struct lg_report_options *o, int argc, char **argv)
 	o->run_id = run_id;
 
 	bool ran;
-	int status = run_program(argv + first, lib, dir, run_id, &ran);
+	int status = run_program(argv + first, lib, dir, run_id, profile, &ran);
 	struct lg_pipeline_result r = {0};
 	if (ran) {
 		struct lg_path_list paths = {0};

@@ -26,7 +26,7 @@ static const char *intern(struct lg_findings *f, const char *s)
 
 void lg_finding_note(struct lg_findings *f, const char *fmt, ...)
 {
-	char line[512];
+	char line[1024];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
@@ -41,6 +41,13 @@ void lg_finding_note(struct lg_findings *f, const char *fmt, ...)
 static const struct lg_module_ref *module_ref(const struct lg_trace *t, int index)
 {
 	return index >= 0 ? &t->modules[index].ref : NULL;
+}
+
+const char *lg_finding_lock_variable(struct lg_findings *f, const struct lg_trace *t,
+                                     const struct lg_trace_lock *l)
+{
+	return l->module >= 0 ? lg_symbolize_data(f->sym, module_ref(t, l->module), l->address)
+	                      : NULL;
 }
 
 void lg_finding_stack(struct lg_findings *f, const struct lg_trace *t, uint32_t id,
@@ -59,9 +66,11 @@ void lg_finding_stack(struct lg_findings *f, const struct lg_trace *t, uint32_t 
 		const struct lg_module_ref *m = module_ref(t, s->module[i]);
 		struct lg_frame tmp[MAX_INLINE_DEPTH];
 		int k = lg_symbolize_pc(f->sym, m, s->pcs[i], tmp, MAX_INLINE_DEPTH);
-		const char *problem = m ? lg_symbolizer_module_problem(f->sym, m) : NULL;
-		if (problem)
-			lg_finding_note(f, "cannot symbolize '%s': %s", m->path, problem);
+		/* Modules without symbols; also, for the innermost frame (where
+		 * the lock was taken), one without debug info. */
+		const char *note = m ? lg_symbolizer_module_note(f->sym, m, i == 0) : NULL;
+		if (note)
+			lg_finding_note(f, "%s", note);
 		for (int j = 0; j < k; j++) {
 			lg_grow(&out->frames, &cap, out->n, sizeof(*out->frames));
 			tmp[j].module = intern(f, tmp[j].module);
@@ -164,9 +173,7 @@ void lg_finding_lock(struct lg_findings *f, const struct lg_trace *t, uint32_t i
 	out->address = l->address;
 	lg_finding_stack(f, t, l->first_stack, &out->first_taken);
 	lg_finding_stack(f, t, l->init_stack, &out->created_at);
-	const char *name = l->module >= 0
-	                           ? lg_symbolize_data(f->sym, module_ref(t, l->module), l->address)
-	                           : NULL;
+	const char *name = lg_finding_lock_variable(f, t, l);
 	out->name = name ? lg_xstrdup(name) : NULL;
 	struct lg_strbuf b = {0};
 	if (name) {
@@ -269,7 +276,8 @@ void lg_finding_sign(struct lg_finding *fi, const struct lg_trace *t)
 	 * the order inversion of the same locks. */
 	const char *kind = fi->kind == LG_FINDING_ACTUAL
 	                           ? (fi->broken_by_timeout ? "actual-timeout" : "actual")
-	                           : "order";
+	                   : fi->class_scope ? "class-order"
+	                                     : "order";
 	for (const char *p = kind; *p; p++)
 		h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
 	for (size_t i = 0; i < k; i++) {
@@ -283,13 +291,18 @@ void lg_finding_sign(struct lg_finding *fi, const struct lg_trace *t)
 	snprintf(fi->signature, sizeof(fi->signature), "%016llx", (unsigned long long)h);
 }
 
+void lg_flock_free(struct lg_flock *l)
+{
+	free(l->name);
+	free(l->description);
+	lg_fstack_free(&l->first_taken);
+	lg_fstack_free(&l->created_at);
+}
+
 void lg_finding_free(struct lg_finding *fi)
 {
 	for (size_t i = 0; i < fi->nlocks; i++) {
-		free(fi->locks[i].name);
-		free(fi->locks[i].description);
-		lg_fstack_free(&fi->locks[i].first_taken);
-		lg_fstack_free(&fi->locks[i].created_at);
+		lg_flock_free(&fi->locks[i]);
 	}
 	for (size_t i = 0; i < fi->nthreads; i++) {
 		struct lg_fthread *th = &fi->threads[i];
@@ -303,6 +316,8 @@ void lg_finding_free(struct lg_finding *fi)
 	for (size_t i = 0; i < fi->nedges; i++) {
 		lg_fstack_free(&fi->edges[i].held);
 		lg_fstack_free(&fi->edges[i].acquire);
+		free(fi->edges[i].from_object);
+		free(fi->edges[i].to_object);
 	}
 	for (size_t i = 0; i < fi->nprocs; i++) {
 		free(fi->procs[i].exe);

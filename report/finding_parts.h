@@ -1,5 +1,5 @@
 /* Private to the finding builders (findings.c, cycle_findings.c,
- * deadlock_findings.c): how locks, threads and stacks of one trace become
+ * deadlock_findings.c, lock_profile.c): how locks, threads and stacks of one trace become
  * the symbolized, labelled parts of a finding, and its signature. */
 #ifndef LOCKGRAPH_FINDING_PARTS_H
 #define LOCKGRAPH_FINDING_PARTS_H
@@ -19,6 +19,12 @@ void lg_fstack_free(struct lg_fstack *s);
 /* Names and describes lock `id` of trace t into out (label set by caller). */
 void lg_finding_lock(struct lg_findings *f, const struct lg_trace *t, uint32_t id,
                      struct lg_flock *out);
+void lg_flock_free(struct lg_flock *l);
+
+/* The variable lock l is (or is in), "accounts[1].lock"; NULL for a heap
+ * lock or one without symbols. Valid until the symbolizer is freed. */
+const char *lg_finding_lock_variable(struct lg_findings *f, const struct lg_trace *t,
+                                     const struct lg_trace_lock *l);
 
 /* The index of trace thread `id` among fi's threads, added (labelled T<n>,
  * named, with its creation stack) if new. ids[i] holds the trace id of
@@ -38,7 +44,7 @@ const char *lg_base_name(const char *path);
 
 /* The builders. */
 struct lg_finding *lg_finding_from_cycle(struct lg_findings *f, const struct lg_graph *g,
-                                         const struct lg_cycle *c);
+                                         const struct lg_cycle *c, bool class_scope);
 struct lg_finding *lg_finding_from_deadlock(struct lg_findings *f, const struct lg_trace *t,
                                             const struct lg_trace_deadlock *d);
 

@@ -8,6 +8,7 @@
 
 #include "error.h"
 #include "finding_parts.h"
+#include "lock_classes.h"
 #include "lock_graph.h"
 
 void lg_findings_init(struct lg_findings *f)
@@ -112,25 +113,48 @@ static bool same_locks(const struct lg_graph *g, const struct lg_cycle *c,
 	return true;
 }
 
+/* Cycles between lock classes that no instance cycle covers. */
+static void add_class_findings(struct lg_findings *f, const struct lg_trace *t,
+                               const struct lg_graph *g, const struct lg_cycle_limits *lim,
+                               const struct lg_cycles *instance)
+{
+	size_t *class_of;
+	struct lg_graph *cg = lg_class_graph_build(f, g, &class_of);
+	struct lg_cycles cycles = {0};
+	lg_cycles_find(cg, lim, &cycles);
+	f->components_cut += cycles.components_cut;
+	for (size_t i = 0; i < cycles.n; i++) {
+		if (lg_class_cycle_covered(&cycles.v[i], instance, class_of))
+			continue;
+		if (cycles.v[i].undecided)
+			f->undecided++;
+		merge(f, lg_finding_from_cycle(f, cg, &cycles.v[i], true), t);
+	}
+	lg_cycles_free(&cycles);
+	lg_graph_free(cg);
+	free(class_of);
+}
+
 void lg_findings_add_trace(struct lg_findings *f, const struct lg_trace *t,
                            const struct lg_cycle_limits *lim)
 {
 	f->traces++;
 	if (t->truncated)
 		f->truncated++;
-	if (!t->ended) {
-		f->unfinished++;
-		if (f->nunfinished_names < 5) {
-			char name[300];
-			snprintf(name, sizeof(name), "%s (pid %u)", lg_base_name(t->exe), t->pid);
-			lg_grow(&f->unfinished_names, &f->unfinished_names_cap,
-			        f->nunfinished_names, sizeof(char *));
-			f->unfinished_names[f->nunfinished_names++] = lg_xstrdup(name);
-		}
-	}
+	char name[300];
+	snprintf(name, sizeof(name), "%s (pid %u)", lg_base_name(t->exe), t->pid);
+	lg_grow(&f->traced, &f->traced_cap, f->ntraced, sizeof(*f->traced));
+	f->traced[f->ntraced++] = (struct lg_traced_process){
+	        .pid = t->pid,
+	        .ended = t->ended,
+	        .start_mono_ns = t->start_mono_ns,
+	        .host = lg_xstrdup(t->host ? t->host : ""),
+	        .name = lg_xstrdup(name),
+	};
 	for (size_t i = 0; i < t->nwarnings; i++)
 		lg_finding_note(f, "%s (pid %u): %s", lg_base_name(t->exe), t->pid,
 		                t->warnings[i].message);
+	lg_profile_add_trace(f, t);
 	struct lg_graph *g = lg_graph_build(t);
 	struct lg_cycles cycles = {0};
 	lg_cycles_find(g, lim, &cycles);
@@ -147,8 +171,10 @@ void lg_findings_add_trace(struct lg_findings *f, const struct lg_trace *t,
 			continue;
 		if (cycles.v[i].undecided)
 			f->undecided++;
-		merge(f, lg_finding_from_cycle(f, g, &cycles.v[i]), t);
+		merge(f, lg_finding_from_cycle(f, g, &cycles.v[i], false), t);
 	}
+	if (f->classes != LG_CLASSES_OFF)
+		add_class_findings(f, t, g, lim, &cycles);
 	for (size_t k = 0; k < t->ndeadlocks; k++) {
 		struct lg_finding *fi = lg_finding_from_deadlock(f, t, &t->deadlocks[k]);
 		fi->also_potential = seen_as_cycle[k];
@@ -161,11 +187,13 @@ void lg_findings_add_trace(struct lg_findings *f, const struct lg_trace *t,
 	lg_graph_free(g);
 }
 
+/* Actual deadlocks, then potential and latent ones between objects, then
+ * those between classes. */
 static int rank_of(const struct lg_finding *fi)
 {
 	if (fi->kind == LG_FINDING_ACTUAL)
 		return 0;
-	return fi->latent ? 2 : 1;
+	return (fi->latent ? 2 : 1) + (fi->class_scope ? 2 : 0);
 }
 
 static int compare(const void *pa, const void *pb)
@@ -189,8 +217,42 @@ static int longest_first(const void *pa, const void *pb)
 	return strcmp(a->key, b->key);
 }
 
+static int by_host_pid_start(const void *x, const void *y)
+{
+	const struct lg_traced_process *a = x, *b = y;
+	int c = strcmp(a->host, b->host);
+	if (c)
+		return c;
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	return a->start_mono_ns < b->start_mono_ns ? -1 : a->start_mono_ns > b->start_mono_ns;
+}
+
+/* A trace without an END record is a process that was killed or crashed,
+ * unless a later trace of the same host and pid exists: then it called
+ * exec, and the new program (with lockgraph preloaded again) went on. */
+static void count_unfinished(struct lg_findings *f)
+{
+	if (f->ntraced > 1)
+		qsort(f->traced, f->ntraced, sizeof(*f->traced), by_host_pid_start);
+	for (size_t i = 0; i < f->ntraced; i++) {
+		const struct lg_traced_process *p = &f->traced[i];
+		bool exec_ed = i + 1 < f->ntraced && f->traced[i + 1].pid == p->pid &&
+		               strcmp(f->traced[i + 1].host, p->host) == 0;
+		if (p->ended || exec_ed)
+			continue;
+		f->unfinished++;
+		if (f->nunfinished_names < 5) {
+			lg_grow(&f->unfinished_names, &f->unfinished_names_cap,
+			        f->nunfinished_names, sizeof(char *));
+			f->unfinished_names[f->nunfinished_names++] = lg_xstrdup(p->name);
+		}
+	}
+}
+
 void lg_findings_rank(struct lg_findings *f)
 {
+	count_unfinished(f);
 	if (f->nstalls > 1)
 		qsort(f->stalls, f->nstalls, sizeof(*f->stalls), longest_first);
 	if (f->n > 1) /* qsort wants a valid pointer even for 0 */
@@ -240,9 +302,15 @@ void lg_findings_free(struct lg_findings *f)
 	for (size_t i = 0; i < f->nunfinished_names; i++)
 		free(f->unfinished_names[i]);
 	free(f->unfinished_names);
+	for (size_t i = 0; i < f->ntraced; i++) {
+		free(f->traced[i].host);
+		free(f->traced[i].name);
+	}
+	free(f->traced);
 	for (size_t i = 0; i < f->nleft_out; i++)
 		free(f->left_out[i].rule);
 	free(f->left_out);
+	lg_profile_free(&f->profile);
 	free(f->stalls);
 	lg_idmap_free(&f->by_signature);
 	lg_symbolizer_free(f->sym);

@@ -13,6 +13,7 @@
 
 #include "cycles.h"
 #include "idmap.h"
+#include "lock_profile.h"
 #include "symbolize.h"
 #include "trace.h"
 
@@ -63,6 +64,9 @@ struct lg_fedge {
 	uint8_t flags;           /* enum lg_acq_flags */
 	uint8_t from_mode, to_mode;
 	struct lg_fstack held, acquire;
+	/* Class findings: the objects this edge's thread held and took (their
+	 * descriptions); NULL for instance findings. */
+	char *from_object, *to_object;
 };
 
 struct lg_fprocess {
@@ -86,6 +90,7 @@ enum lg_finding_kind {
 
 struct lg_finding {
 	enum lg_finding_kind kind;
+	bool class_scope; /* a cycle between lock classes (lock_classes.h), not objects */
 	bool latent;
 	enum lg_latent_reason latent_reason;
 	bool undecided; /* feasibility search ran out of budget */
@@ -150,8 +155,18 @@ struct lg_left_out {
 	char *rule; /* the suppression rule that matched; NULL: in the baseline */
 };
 
+struct lg_traced_process {
+	uint32_t pid;
+	bool ended;
+	uint64_t start_mono_ns;
+	char *host;
+	char *name; /* "prog (pid 12)" */
+};
+
 struct lg_findings {
 	struct lg_finding **v;
+	int classes; /* enum lg_class_mode: whether to look for cycles between lock classes */
+	struct lg_profile profile; /* present when traces had profile records */
 	size_t n, cap;
 	struct lg_idmap by_signature; /* signature hash -> index + 1 */
 	struct lg_symbolizer *sym;
@@ -164,6 +179,11 @@ struct lg_findings {
 	size_t unfinished;       /* processes that ended without exiting: killed or crashed */
 	char **unfinished_names; /* "prog (pid 12)", the first few */
 	size_t nunfinished_names, unfinished_names_cap;
+	/* Every trace's process, to tell an exec (the same pid's next trace
+	 * began later) from a kill; unfinished is counted from these by
+	 * lg_findings_rank. */
+	struct lg_traced_process *traced;
+	size_t ntraced, traced_cap;
 	size_t components_cut;
 	size_t undecided;
 	char **notes; /* one line each: trace warnings, unusable modules */

@@ -5,15 +5,18 @@
 
 #include "error.h"
 
+size_t lg_graph_new_node(struct lg_graph *g, uint32_t lock)
+{
+	lg_grow(&g->nodes, &g->nodes_cap, g->nnodes, sizeof(*g->nodes));
+	g->nodes[g->nnodes++] = (struct lg_node){.lock = lock};
+	lg_idmap_put(&g->node_of_lock, lock, g->nnodes); /* fails harmlessly if mapped */
+	return g->nnodes - 1;
+}
+
 static size_t node_for(struct lg_graph *g, uint32_t lock)
 {
 	uint64_t v = lg_idmap_get(&g->node_of_lock, lock);
-	if (v)
-		return v - 1;
-	lg_grow(&g->nodes, &g->nodes_cap, g->nnodes, sizeof(*g->nodes));
-	g->nodes[g->nnodes].lock = lock;
-	lg_idmap_put(&g->node_of_lock, lock, ++g->nnodes);
-	return g->nnodes - 1;
+	return v ? v - 1 : lg_graph_new_node(g, lock);
 }
 
 static uint64_t pair(size_t from, size_t to)
@@ -21,7 +24,7 @@ static uint64_t pair(size_t from, size_t to)
 	return ((uint64_t)(from + 1) << 32) | (uint64_t)(to + 1);
 }
 
-static struct lg_edge *edge_for(struct lg_graph *g, size_t from, size_t to)
+struct lg_edge *lg_graph_edge_for(struct lg_graph *g, size_t from, size_t to)
 {
 	uint64_t v = lg_idmap_get(&g->edge_of_pair, pair(from, to));
 	if (v)
@@ -45,10 +48,12 @@ struct lg_graph *lg_graph_build(const struct lg_trace *t)
 		size_t to = node_for(g, a->lock);
 		for (unsigned h = 0; h < a->nheld; h++) {
 			size_t from = node_for(g, a->held[h].lock);
-			struct lg_edge *e = edge_for(g, from, to);
+			struct lg_edge *e = lg_graph_edge_for(g, from, to);
 			lg_grow(&e->w, &e->wcap, e->nw, sizeof(*e->w));
 			e->w[e->nw++] = (struct lg_witness){
 			        .thread = a->thread,
+			        .from_lock = a->held[h].lock,
+			        .to_lock = a->lock,
 			        .from_mode = a->held[h].mode,
 			        .to_mode = a->mode,
 			        .flags = a->flags,

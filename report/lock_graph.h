@@ -13,7 +13,8 @@
 
 /* One way an edge was taken. */
 struct lg_witness {
-	uint32_t thread; /* trace thread id */
+	uint32_t thread;             /* trace thread id */
+	uint32_t from_lock, to_lock; /* the objects (trace lock ids) */
 	uint8_t from_mode, to_mode;
 	uint8_t flags;                          /* enum lg_acq_flags of the acquisition of `to` */
 	uint32_t held_stack;                    /* where `from` was taken */
@@ -44,6 +45,11 @@ struct lg_graph {
 };
 
 struct lg_graph *lg_graph_build(const struct lg_trace *t);
+
+/* For derived graphs (lock_classes.c): a new node standing for lock, and
+ * the edge from -> to, created if missing. */
+size_t lg_graph_new_node(struct lg_graph *g, uint32_t lock);
+struct lg_edge *lg_graph_edge_for(struct lg_graph *g, size_t from, size_t to);
 void lg_graph_free(struct lg_graph *g);
 
 /* The edge from -> to (node indices), or NULL. */

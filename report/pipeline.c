@@ -105,14 +105,21 @@ void lg_pipeline_run(const struct lg_report_options *o, char *const *paths, size
                      struct lg_pipeline_result *r)
 {
 	memset(r, 0, sizeof(*r));
-	/* libdw would ask debuginfod servers for every module without local
-	 * debug info: slow, and not what a report should silently do. (The
+	/* debuginfod is asked only with --debuginfod, and then only by the
+	 * symbolizer, last, for modules no local file has (symbolize.h). libdw
+	 * would otherwise ask the servers in DEBUGINFOD_URLS on its own for
+	 * every module without local debug info: slow, and a report must never
+	 * wait on the network unasked. (--debuginfod copied the servers; the
 	 * program lockgraph run started has already exited.) */
 	unsetenv("DEBUGINFOD_URLS");
 	struct lg_findings f;
 	lg_findings_init(&f);
+	f.classes = o->classes;
+	lg_symbolizer_set_search(f.sym, o->debug_dirs, o->ndebug_dirs, o->debuginfod_urls);
 	analyze(o, paths, npaths, &f, r);
 	lg_findings_rank(&f);
+	lg_profile_sort(&f.profile, (enum lg_profile_sort)o->sort);
+	f.profile.top = o->top;
 	leave_out(o, &f);
 	r->suppressed = f.suppressed;
 	r->known = f.known;

@@ -8,6 +8,7 @@
 #include "html.h"
 #include "markup.h"
 #include "render.h"
+#include "render_profile.h"
 #include "render_util.h"
 
 #ifndef LG_VERSION
@@ -286,6 +287,7 @@ void lg_render_html(FILE *out, const struct lg_findings *f)
 	for (size_t i = 0; i < f->n; i++)
 		lg_html_finding(out, f->v[i], i + 1);
 	stalls(out, f);
+	lg_render_profile_html(out, &f->profile);
 	notes(out, f);
 	fputs("<footer>Made by lockgraph " LG_VERSION ". Paths are as the debug information names "
 	      "them.</footer>\n</body>\n</html>\n",

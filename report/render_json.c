@@ -4,6 +4,7 @@
 
 #include "json_out.h"
 #include "render.h"
+#include "render_profile.h"
 #include "trace_format.h"
 
 #ifndef LG_VERSION
@@ -29,6 +30,10 @@ static void frames(struct lg_json *j, const struct lg_fstack *s)
 			lg_json_null(j);
 		lg_json_key(j, "module");
 		lg_json_string(j, fr->module);
+		if (fr->module) {
+			lg_json_key(j, "offset");
+			lg_json_hex(j, fr->offset);
+		}
 		if (fr->inlined) {
 			lg_json_key(j, "inlined");
 			lg_json_bool(j, true);
@@ -109,6 +114,8 @@ static void finding(struct lg_json *j, const struct lg_finding *fi)
 	lg_json_object_begin(j);
 	lg_json_key(j, "kind");
 	lg_json_string(j, fi->kind == LG_FINDING_ACTUAL ? "actual-deadlock" : "potential-deadlock");
+	lg_json_key(j, "scope");
+	lg_json_string(j, fi->class_scope ? "class" : "instance");
 	lg_json_key(j, "latent");
 	lg_json_bool(j, fi->latent);
 	if (fi->latent) {
@@ -210,6 +217,12 @@ static void finding(struct lg_json *j, const struct lg_finding *fi)
 		lg_json_string(j, e->flags & LG_ACQ_TRY     ? "trylock"
 		                  : e->flags & LG_ACQ_TIMED ? "timedlock"
 		                                            : "lock");
+		if (e->from_object) {
+			lg_json_key(j, "from_object");
+			lg_json_string(j, e->from_object);
+			lg_json_key(j, "to_object");
+			lg_json_string(j, e->to_object);
+		}
 		stack(j, "held_stack", &e->held);
 		stack(j, "acquire_stack", &e->acquire);
 		lg_json_object_end(j);
@@ -287,6 +300,7 @@ void lg_render_json(FILE *out, const struct lg_findings *f)
 	for (size_t i = 0; i < f->nstalls; i++)
 		stall(&j, &f->stalls[i]);
 	lg_json_array_end(&j);
+	lg_render_profile_json(&j, &f->profile);
 	lg_json_key(&j, "summary");
 	lg_json_object_begin(&j);
 	lg_json_key(&j, "traces");

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "render.h"
+#include "render_profile.h"
 #include "source_lines.h"
 #include "trace_format.h"
 
@@ -66,7 +67,11 @@ static void frame_location(const struct text *t, const struct lg_frame *fr)
 		paint(t, CYAN);
 		fprintf(t->out, "%s:%d", show_path(t, fr->file), fr->line);
 		plain(t);
-	} else if (fr->module)
+	} else if (fr->module && !fr->function)
+		/* no symbols: where in which file, stable across runs */
+		fprintf(t->out, "(%s+0x%llx)", base_name(fr->module),
+		        (unsigned long long)fr->offset);
+	else if (fr->module)
 		fprintf(t->out, "(%s)", base_name(fr->module));
 	else
 		fprintf(t->out, "(unknown module)");
@@ -204,13 +209,15 @@ static void order_body(const struct text *t, const struct lg_finding *fi)
 		const struct lg_fedge *e = &fi->edges[i];
 		fprintf(t->out, "\n  ");
 		thread_name(t, &fi->threads[e->thread]);
-		fprintf(t->out, " took %s%s%s while holding %s%s:\n", fi->locks[e->to].description,
+		/* A class finding names the objects this path used. */
+		const char *to = e->to_object ? e->to_object : fi->locks[e->to].description;
+		const char *from = e->from_object ? e->from_object : fi->locks[e->from].description;
+		fprintf(t->out, " took %s%s%s while holding %s%s:\n", to,
 		        mode_note(&fi->locks[e->to], e->to_mode),
-		        e->flags & LG_ACQ_TIMED ? " (timed lock)" : "",
-		        fi->locks[e->from].description,
+		        e->flags & LG_ACQ_TIMED ? " (timed lock)" : "", from,
 		        mode_note(&fi->locks[e->from], e->from_mode));
 		print_stack(t, &e->acquire, "    ");
-		fprintf(t->out, "    %s was taken at:\n", fi->locks[e->from].description);
+		fprintf(t->out, "    %s was taken at:\n", from);
 		print_stack(t, &e->held, "    ");
 	}
 }
@@ -297,10 +304,19 @@ static void header(const struct text *t, const struct lg_finding *fi, size_t num
 		        "  (one thread took them in both orders: it can not deadlock as it ran,"
 		        " but will once\n  these paths run in different threads)\n",
 		        fi->nlocks);
+	else if (fi->class_scope)
+		fprintf(t->out,
+		        "potential deadlock: lock-order inversion between %zu lock classes\n",
+		        fi->nlocks);
 	else
 		fprintf(t->out, "potential deadlock: lock-order inversion between %zu locks\n",
 		        fi->nlocks);
 	plain(t);
+	if (fi->class_scope)
+		fprintf(t->out,
+		        "  (the paths below took different objects of the same classes, so this run"
+		        " could not\n  deadlock; when they meet on one object, each waits for the"
+		        " other)\n");
 }
 
 /* For an actual deadlock: what lockgraph saw and did. */
@@ -476,6 +492,7 @@ void lg_render_text(FILE *out, const struct lg_findings *f)
 		finding(&t, f->v[i], i + 1);
 	for (size_t i = 0; i < f->nstalls; i++)
 		stall(&t, &f->stalls[i]);
+	lg_render_profile_text(out, &f->profile);
 	for (size_t i = 0; i < f->nnotes; i++)
 		fprintf(out, "note: %s\n", f->notes[i]);
 	if (f->unfinished) {

@@ -4,11 +4,15 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "baseline.h"
 #include "error.h"
+#include "lock_classes.h"
+#include "lock_profile.h"
 #include "render.h"
 #include "suppressions.h"
+#include "symbolize.h"
 
 const char lg_report_options_help[] =
         "  --format FORMAT      report format: text (the default), json, csv (a row per\n"
@@ -22,7 +26,20 @@ const char lg_report_options_help[] =
         "                       function, file or lock patterns; repeatable); they are\n"
         "                       counted in the summary\n"
         "  --baseline FILE      show only findings that FILE (an earlier --format json\n"
-        "                       report) does not have; only those set the exit status\n";
+        "                       report) does not have; only those set the exit status\n"
+        "  --debug-dir DIR      also look for the programs' and libraries' files and\n"
+        "                       debug info by build-id in DIR/.build-id (repeatable;\n"
+        "                       searched in order, before /usr/lib/debug)\n"
+        "  --debuginfod         ask the debuginfod servers in DEBUGINFOD_URLS for what\n"
+        "                       no local file has (never without this option)\n"
+        "  --classes MODE       init-site (the default): also report cycles between lock\n"
+        "                       classes (the locks one init call creates, an array's\n"
+        "                       elements), which different objects close; off: objects\n"
+        "                       only\n"
+        "  --sort KEY           order of the lock profile's tables: wait (total wait,\n"
+        "                       the default), hold, contended, acquisitions, max-wait\n"
+        "  --top N              rows of the lock profile shown in text and HTML\n"
+        "                       (default 10; JSON has them all)\n";
 
 /* Indexed by enum lg_format. */
 static const char *const format_names[] = {"text", "json", "csv",  "sarif",
@@ -63,6 +80,52 @@ static int set_fail_on(struct lg_report_options *o, const char *value, size_t le
 	                (int)len, value, where);
 }
 
+/* Checked now, like the other files options name: a typo would only
+ * show as missing symbols, long after `lockgraph run` started. */
+static int add_debug_dir(struct lg_report_options *o, const char *dir)
+{
+	struct stat st;
+	if (!*dir)
+		return lg_error("--debug-dir needs a directory");
+	if (stat(dir, &st) != 0)
+		return lg_error("--debug-dir '%s': no such directory", dir);
+	if (!S_ISDIR(st.st_mode))
+		return lg_error("--debug-dir '%s' is not a directory", dir);
+	const char *slash = strrchr(dir, '/');
+	if (strcmp(slash ? slash + 1 : dir, ".build-id") == 0)
+		return lg_error("--debug-dir '%s': give the directory that holds .build-id", dir);
+	lg_grow(&o->debug_dirs, &o->debug_dirs_cap, o->ndebug_dirs, sizeof(*o->debug_dirs));
+	o->debug_dirs[o->ndebug_dirs++] = dir;
+	return 0;
+}
+
+/* The servers are elfutils' own setting (DEBUGINFOD_URLS, shared with gdb
+ * and eu-stack); the option only allows lockgraph to use them. */
+static int set_debuginfod(struct lg_report_options *o)
+{
+	const char *urls = getenv("DEBUGINFOD_URLS");
+	if (!urls || !*urls)
+		return lg_error("--debuginfod needs the servers to ask in DEBUGINFOD_URLS "
+		                "(e.g. DEBUGINFOD_URLS=https://debuginfod.debian.net)");
+	if (!lg_symbolizer_debuginfod_available())
+		return lg_error("--debuginfod needs elfutils' libdebuginfod.so.1 (Debian: apt-get "
+		                "install libdebuginfod1)");
+	free(o->debuginfod_urls);
+	o->debuginfod_urls = lg_xstrdup(urls);
+	return 0;
+}
+
+static int set_classes(struct lg_report_options *o, const char *value, size_t len,
+                       const char *where)
+{
+	int mode = lg_class_mode_parse(value, len);
+	if (mode < 0)
+		return lg_error("unknown classes mode '%.*s'%s (expected init-site or off)",
+		                (int)len, value, where);
+	o->classes = mode;
+	return 0;
+}
+
 int lg_report_options_init(struct lg_report_options *o, FILE *stream)
 {
 	*o = (struct lg_report_options){
@@ -70,13 +133,18 @@ int lg_report_options_init(struct lg_report_options *o, FILE *stream)
 	        .fail_on = LG_FAIL_ON_POTENTIAL,
 	        .exitcode = LG_EXIT_FOUND,
 	        .stream = stream,
+	        .top = 10,
+	        .sort = LG_PROFILE_BY_WAIT,
 	};
-	/* The one LOCKGRAPH_OPTIONS entry that is about reporting. */
+	/* The LOCKGRAPH_OPTIONS entries that are about reporting. */
 	const char *env = getenv("LOCKGRAPH_OPTIONS");
 	for (const char *p = env; p && *p;) {
 		size_t len = strcspn(p, ":");
 		if (len > 8 && strncmp(p, "fail_on=", 8) == 0 &&
 		    set_fail_on(o, p + 8, len - 8, " in LOCKGRAPH_OPTIONS") != 0)
+			return -1;
+		if (len > 8 && strncmp(p, "classes=", 8) == 0 &&
+		    set_classes(o, p + 8, len - 8, " in LOCKGRAPH_OPTIONS") != 0)
 			return -1;
 		p += len + (p[len] == ':');
 	}
@@ -95,8 +163,31 @@ int lg_report_options_set(struct lg_report_options *o, const char *name, const c
 	}
 	if (strcmp(name, "fail-on") == 0)
 		return set_fail_on(o, value, strlen(value), "");
+	if (strcmp(name, "classes") == 0)
+		return set_classes(o, value, strlen(value), "");
+	if (strcmp(name, "sort") == 0) {
+		int by = lg_profile_sort_parse(value);
+		if (by < 0)
+			return lg_error("unknown sort key '%s' (expected wait, hold, contended, "
+			                "acquisitions or max-wait)",
+			                value);
+		o->sort = by;
+		return 0;
+	}
+	if (strcmp(name, "top") == 0) {
+		char *end;
+		long v = strtol(value, &end, 10);
+		if (!*value || *end || v < 1 || v > 1000000)
+			return lg_error("--top '%s' is not a number from 1 to 1000000", value);
+		o->top = (size_t)v;
+		return 0;
+	}
 	if (strcmp(name, "suppressions") == 0)
 		return lg_suppressions_load(&o->suppressions, value) ? 0 : -1;
+	if (strcmp(name, "debug-dir") == 0)
+		return add_debug_dir(o, value);
+	if (strcmp(name, "debuginfod") == 0)
+		return set_debuginfod(o);
 	if (strcmp(name, "baseline") == 0) {
 		struct lg_baseline *b = lg_baseline_load(value);
 		if (!b)
@@ -120,23 +211,33 @@ void lg_report_options_free(struct lg_report_options *o)
 {
 	lg_suppressions_free(o->suppressions);
 	lg_baseline_free(o->baseline);
+	free(o->debug_dirs);
+	free(o->debuginfod_urls);
 	o->suppressions = NULL;
 	o->baseline = NULL;
+	o->debug_dirs = NULL;
+	o->ndebug_dirs = o->debug_dirs_cap = 0;
+	o->debuginfod_urls = NULL;
 }
 
 int lg_report_options_parse(struct lg_report_options *o, int argc, char **argv,
                             const struct lg_command_option *extra, bool stop_at_operand,
                             void (*usage)(FILE *))
 {
-	static const char *const shared[] = {"format",  "output",       "exitcode",
-	                                     "fail-on", "suppressions", "baseline"};
-	struct option longopts[16];
+	static const char *const shared[] = {"format",       "output",   "exitcode", "fail-on",
+	                                     "suppressions", "baseline", "sort",     "top",
+	                                     "debug-dir",    "classes"};
+	static const char *const shared_flags[] = {"debuginfod"};
+	struct option longopts[24];
 	size_t n = 0;
 	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++)
 		longopts[n++] = (struct option){shared[i], required_argument, NULL, 0};
+	for (size_t i = 0; i < sizeof(shared_flags) / sizeof(shared_flags[0]); i++)
+		longopts[n++] = (struct option){shared_flags[i], no_argument, NULL, 0};
 	size_t first_extra = n;
-	for (size_t i = 0; extra && extra[i].name && n < 14; i++)
-		longopts[n++] = (struct option){extra[i].name, required_argument, NULL, 0};
+	for (size_t i = 0; extra && extra[i].name && n < 22; i++)
+		longopts[n++] = (struct option){
+		        extra[i].name, extra[i].value ? required_argument : no_argument, NULL, 0};
 	longopts[n++] = (struct option){"help", no_argument, NULL, 'h'};
 	longopts[n] = (struct option){NULL, 0, NULL, 0};
 
@@ -161,7 +262,11 @@ int lg_report_options_parse(struct lg_report_options *o, int argc, char **argv,
 			return -2;
 		}
 		if ((size_t)index >= first_extra) {
-			*extra[index - first_extra].value = optarg;
+			const struct lg_command_option *own = &extra[index - first_extra];
+			if (own->value)
+				*own->value = optarg;
+			else
+				*own->flag = true;
 			continue;
 		}
 		if (lg_report_options_set(o, longopts[index].name, optarg) != 0)

@@ -40,6 +40,18 @@ struct lg_report_options {
 	 * before the program runs. */
 	struct lg_suppressions *suppressions; /* --suppressions FILE (repeatable) */
 	struct lg_baseline *baseline;         /* --baseline FILE */
+	/* --debug-dir DIR (repeatable): .build-id trees searched for modules
+	 * and their debug info, in order, before /usr/lib/debug. */
+	const char **debug_dirs;
+	size_t ndebug_dirs, debug_dirs_cap;
+	/* --debuginfod: the servers to ask for what no local file has, copied
+	 * from DEBUGINFOD_URLS when the option is parsed; NULL without it (a
+	 * report never uses the network unasked). */
+	char *debuginfod_urls;
+	/* The lock profile's tables (lock_profile.h): rows shown, order. */
+	size_t top;
+	int sort;    /* enum lg_profile_sort */
+	int classes; /* enum lg_class_mode */
 };
 
 void lg_report_options_free(struct lg_report_options *o);
@@ -48,18 +60,21 @@ void lg_report_options_free(struct lg_report_options *o);
  * value there is an error: returns -1 after printing it). */
 int lg_report_options_init(struct lg_report_options *o, FILE *stream);
 
-/* Applies --format, --output, --exitcode, --fail-on, --suppressions or
- * --baseline (name without dashes). Returns 0, or -1 after printing an
+/* Applies --format, --output, --exitcode, --fail-on, --suppressions,
+ * --baseline, --debug-dir or --debuginfod (name without dashes; value NULL
+ * for --debuginfod, which takes none). Returns 0, or -1 after printing an
  * error. */
 int lg_report_options_set(struct lg_report_options *o, const char *name, const char *value);
 
 /* The help lines for these options. */
 extern const char lg_report_options_help[];
 
-/* An option a command adds to the shared ones: --name VALUE sets *value. */
+/* An option a command adds to the shared ones: --name VALUE sets *value,
+ * or, for a flag (value NULL), --name sets *flag. */
 struct lg_command_option {
 	const char *name;
 	const char **value;
+	bool *flag;
 };
 
 /* Parses the options of `lockgraph COMMAND` (argv[0] is COMMAND): the

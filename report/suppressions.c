@@ -104,18 +104,24 @@ bool lg_suppressions_load(struct lg_suppressions **into, const char *path)
 	return ok;
 }
 
+/* A name as the report prints it matches itself, brackets and all
+ * ("accounts[0].lock", "f[abi:cxx11]"); anything else is a shell glob. */
+static bool matches(const char *pattern, const char *name)
+{
+	return strcmp(pattern, name) == 0 || fnmatch(pattern, name, 0) == 0;
+}
+
 static bool file_matches(const char *pattern, const char *file)
 {
 	const char *slash = strrchr(file, '/');
-	return fnmatch(pattern, file, 0) == 0 || (slash && fnmatch(pattern, slash + 1, 0) == 0);
+	return matches(pattern, file) || (slash && matches(pattern, slash + 1));
 }
 
 static bool stack_matches(const struct rule *r, const struct lg_fstack *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		const struct lg_frame *fr = &s->frames[i];
-		if (r->kind == RULE_FUNCTION && fr->function &&
-		    fnmatch(r->pattern, fr->function, 0) == 0)
+		if (r->kind == RULE_FUNCTION && fr->function && matches(r->pattern, fr->function))
 			return true;
 		if (r->kind == RULE_FILE && fr->file && file_matches(r->pattern, fr->file))
 			return true;
@@ -131,8 +137,8 @@ static bool rule_matches(const struct rule *r, const struct lg_finding *fi)
 	case RULE_LOCK:
 		for (size_t i = 0; i < fi->nlocks; i++) {
 			const struct lg_flock *l = &fi->locks[i];
-			if ((l->name && fnmatch(r->pattern, l->name, 0) == 0) ||
-			    fnmatch(r->pattern, l->description, 0) == 0)
+			if ((l->name && matches(r->pattern, l->name)) ||
+			    matches(r->pattern, l->description))
 				return true;
 		}
 		return false;

@@ -7,8 +7,10 @@
  *   file third_party/zlib/?*      any frame of the finding in a matching source file
  *   lock cache_lock              a lock of the finding with a matching name
  *                                (or description, for an unnamed lock)
- * Patterns are shell globs (fnmatch); `file` patterns match the whole path
- * or its last component. */
+ * Patterns are shell globs (fnmatch), and a name written exactly as the
+ * report prints it always matches itself (brackets in "accounts[0].lock"
+ * are not a glob's character class then); `file` patterns match the whole
+ * path or its last component. */
 #ifndef LOCKGRAPH_SUPPRESSIONS_H
 #define LOCKGRAPH_SUPPRESSIONS_H
 

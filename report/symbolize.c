@@ -2,19 +2,23 @@
  *
  * Owns: the open modules (one Dwfl per (path, build-id), reported at its
  * link-time addresses, so processes that loaded the file anywhere share
- * it), the per-module result caches, and every string handed out: names
- * built here are interned; function and file names point into libdw's
- * data, which lives until lg_symbolizer_free closes the Dwfl. Data
- * addresses are named by symbolize_data.c; this file only caches them.
+ * it), finding each module's file and debug info by build-id (the
+ * recorded path, --debug-dir trees, /usr/lib/debug, debuginfod), the
+ * per-module result caches, and every string handed out: names built here
+ * are interned; function and file names point into libdw's data, which
+ * lives until lg_symbolizer_free closes the Dwfl. Data addresses are named
+ * by symbolize_data.c; this file only caches them.
  *
  * Must never print (the caller reports problems through
- * lg_symbolizer_module_problem) and never give a name it cannot vouch for:
- * a module whose file is missing or differs from the recorded build-id
- * gets frames with only pc and module. */
+ * lg_symbolizer_module_note) and never give a name it cannot vouch for:
+ * every file used has the recorded build-id (libdwfl checks separate
+ * debug files the same way), and a module found nowhere gets frames with
+ * only pc and module. */
 #include "symbolize.h"
 
 #include "symbolize_internal.h"
 
+#include <dlfcn.h>
 #include <dwarf.h>
 #include <elf.h>
 #include <elfutils/libdw.h>
@@ -22,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -51,6 +56,18 @@ struct cu_range {
 	Dwarf_Die cudie;
 };
 
+/* The system's tree of debug files, searched after --debug-dir's: where
+ * libdwfl's dwfl_standard_find_debuginfo looks by default. */
+#define SYSTEM_DEBUG_DIR "/usr/lib/debug"
+
+/* Where a usable module's file came from. */
+enum sym_origin {
+	ORIGIN_PATH,       /* the recorded path */
+	ORIGIN_DEBUG_DIR,  /* a --debug-dir tree (origin_dir) */
+	ORIGIN_SYSTEM,     /* SYSTEM_DEBUG_DIR */
+	ORIGIN_DEBUGINFOD, /* a debuginfod server, through elfutils' cache */
+};
+
 /* A frame as cached: what does not depend on the process (pc, module). */
 struct sym_frame {
 	const char *function;
@@ -69,6 +86,14 @@ struct sym_module {
 	Dwfl_Module *mod;
 	Dwarf_Addr dwfl_bias; /* Dwfl address = link-time address + dwfl_bias */
 	const char *problem;  /* static string; NULL when usable */
+	enum sym_origin origin;
+	const char *origin_dir; /* the --debug-dir, for ORIGIN_DEBUG_DIR */
+	/* The build-id (hex, or "none") of the file now at the recorded path
+	 * when it differs from the recorded one: rebuilt since the run. */
+	char *path_id;
+	/* lg_symbolizer_module_note's, built on first use */
+	char *note, *innermost_note;
+	bool note_built, innermost_note_built;
 	/* pc - 1 - bias -> (index in frames << 8) | frame count */
 	struct sym_map pcs;
 	struct sym_frame *frames;
@@ -88,6 +113,18 @@ struct sym_string {
 	char *s;
 };
 
+/* elfutils' debuginfod client library, loaded when first needed (as
+ * libdwfl itself loads it): no build dependency, and a machine without it
+ * still symbolizes from local files. See debuginfod_find_debuginfo(3). */
+struct debuginfod_api {
+	debuginfod_client *(*begin)(void);
+	void (*end)(debuginfod_client *c);
+	int (*find_executable)(debuginfod_client *c, const unsigned char *id, int id_len,
+	                       char **path);
+	int (*find_debuginfo)(debuginfod_client *c, const unsigned char *id, int id_len,
+	                      char **path);
+};
+
 struct lg_symbolizer {
 	struct sym_module **modules;
 	size_t nmodules, modules_cap;
@@ -95,12 +132,17 @@ struct lg_symbolizer {
 	/* interned strings, open addressing */
 	struct sym_string *strings;
 	size_t strings_cap, nstrings;
-};
-
-static const Dwfl_Callbacks sym_callbacks = {
-        .find_elf = dwfl_build_id_find_elf,
-        .find_debuginfo = dwfl_standard_find_debuginfo,
-        .section_address = dwfl_offline_section_address,
+	/* Where to look (lg_symbolizer_set_search): the --debug-dir trees;
+	 * the same followed by libdwfl's default path, for its search of
+	 * separate debug files (NULL: the default alone); the debuginfod
+	 * servers (NULL: none) and the client, begun on first use. */
+	char **dirs;
+	size_t ndirs;
+	char *debuginfo_path;
+	Dwfl_Callbacks callbacks; /* debuginfo_path points at the field above */
+	char *debuginfod_urls;
+	debuginfod_client *debuginfod;
+	bool debuginfod_failed;
 };
 
 static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
@@ -203,15 +245,80 @@ static const char *intern(struct lg_symbolizer *sym, const char *s)
 	return copy;
 }
 
+static int find_debuginfo(Dwfl_Module *m, void **userdata, const char *modname, Dwarf_Addr base,
+                          const char *file_name, const char *debuglink, GElf_Word crc,
+                          char **debuginfo_file_name);
+static const struct debuginfod_api *debuginfod_api(void);
+
 struct lg_symbolizer *lg_symbolizer_new(void)
 {
-	return calloc(1, sizeof(struct lg_symbolizer));
+	struct lg_symbolizer *sym = calloc(1, sizeof(struct lg_symbolizer));
+
+	if (sym == NULL)
+		return NULL;
+	sym->callbacks = (Dwfl_Callbacks){
+	        .find_elf = dwfl_build_id_find_elf,
+	        .find_debuginfo = find_debuginfo,
+	        .section_address = dwfl_offline_section_address,
+	        .debuginfo_path = &sym->debuginfo_path,
+	};
+	return sym;
+}
+
+void lg_symbolizer_set_search(struct lg_symbolizer *sym, const char *const *dirs, size_t ndirs,
+                              const char *debuginfod_urls)
+{
+	if (sym == NULL)
+		return;
+	/* libdwfl's path: the trees, searched by build-id in this order,
+	 * then its default ":.debug:/usr/lib/debug" (the module's own
+	 * directory and its .debug for a .gnu_debuglink name, then the
+	 * system tree). A directory with ':' in its name cannot be written
+	 * there; it is still searched by build-id (module_by_build_id). */
+	char **copies = ndirs > 0 ? calloc(ndirs, sizeof(*copies)) : NULL;
+	size_t len = sizeof(":.debug:" SYSTEM_DEBUG_DIR), k = 0;
+	if (ndirs > 0 && copies == NULL)
+		return; /* out of memory: the recorded paths and the system's remain */
+	for (size_t i = 0; i < ndirs; i++) {
+		/* libdwfl searches only absolute directories by build-id */
+		if ((copies[k] = realpath(dirs[i], NULL)) == NULL &&
+		    (copies[k] = strdup(dirs[i])) == NULL)
+			continue;
+		len += strlen(copies[k++]) + 1;
+	}
+	char *path = malloc(len);
+	if (path == NULL) {
+		for (size_t i = 0; i < k; i++)
+			free(copies[i]);
+		free(copies);
+		return;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < k; i++) {
+		if (strchr(copies[i], ':') == NULL)
+			n += (size_t)snprintf(path + n, len - n, "%s:", copies[i]);
+	}
+	snprintf(path + n, len - n, "%s", ":.debug:" SYSTEM_DEBUG_DIR);
+	for (size_t i = 0; i < sym->ndirs; i++)
+		free(sym->dirs[i]);
+	free(sym->dirs);
+	free(sym->debuginfo_path);
+	free(sym->debuginfod_urls);
+	sym->dirs = copies;
+	sym->ndirs = k;
+	sym->debuginfo_path = path;
+	sym->debuginfod_urls = NULL;
+	if (debuginfod_urls != NULL && debuginfod_urls[0] != '\0')
+		sym->debuginfod_urls = strdup(debuginfod_urls);
 }
 
 static void module_free(struct sym_module *mod)
 {
 	if (mod->dwfl != NULL)
 		dwfl_end(mod->dwfl);
+	free(mod->path_id);
+	free(mod->note);
+	free(mod->innermost_note);
 	lg_symbolize_data_free(mod->vars);
 	free(mod->pcs.slots);
 	free(mod->data.slots);
@@ -232,6 +339,13 @@ void lg_symbolizer_free(struct lg_symbolizer *sym)
 	for (size_t i = 0; i < sym->strings_cap; i++)
 		free(sym->strings[i].s);
 	free(sym->strings);
+	for (size_t i = 0; i < sym->ndirs; i++)
+		free(sym->dirs[i]);
+	free(sym->dirs);
+	free(sym->debuginfo_path);
+	free(sym->debuginfod_urls);
+	if (sym->debuginfod != NULL)
+		debuginfod_api()->end(sym->debuginfod);
 	free(sym);
 }
 
@@ -249,67 +363,256 @@ static const char *problem_from_errno(int err)
 	}
 }
 
-/* Opens mod's file and sets mod->problem when it cannot be used. The file
- * is checked by hand first only to name the problem precisely: libdwfl
- * reports "not found" and "not ELF" through one error path. */
-static void module_open(struct sym_module *mod)
+/* Lower-case hex of a build-id, as .build-id paths and notes write it;
+ * NULL when out of memory. */
+static char *hex_id(const unsigned char *id, size_t len)
 {
-	if (mod->path == NULL || mod->path[0] == '\0') {
-		mod->problem = "no file name";
-		return;
-	}
-	int fd = open(mod->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		mod->problem = problem_from_errno(errno);
-		return;
-	}
-	unsigned char magic[SELFMAG];
-	ssize_t got = pread(fd, magic, sizeof(magic), 0);
-	close(fd);
-	if (got != SELFMAG || memcmp(magic, ELFMAG, SELFMAG) != 0) {
-		mod->problem = "not an ELF file";
-		return;
-	}
+	char *hex = malloc(len * 2 + 1);
 
-	mod->dwfl = dwfl_begin(&sym_callbacks);
-	if (mod->dwfl == NULL) {
-		mod->problem = "out of memory";
-		return;
-	}
+	if (hex == NULL)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", id[i]);
+	hex[len * 2] = '\0';
+	return hex;
+}
+
+/* Makes file mod's ELF file if it has mod's recorded build-id (any file,
+ * when none was recorded). Returns NULL, or why not: then, when the file
+ * has another build-id (or none), *other_id gets it in hex ("none"). */
+static const char *module_try(struct lg_symbolizer *sym, struct sym_module *mod, const char *file,
+                              char **other_id)
+{
+	Dwfl *dwfl = dwfl_begin(&sym->callbacks);
+	const char *problem = NULL;
+	Dwarf_Addr bias;
+
+	if (dwfl == NULL)
+		return "out of memory";
 	/* Base 0 with add_p_vaddr: Dwfl addresses are the link-time addresses
 	 * (plus the bias read back below). add_p_vaddr=false would instead
 	 * place the first PT_LOAD at 0, which differs from link-time for any
-	 * object not linked at 0 (prelinked libraries, some ET_DYN layouts). */
-	dwfl_report_begin(mod->dwfl);
-	mod->mod = dwfl_report_elf(mod->dwfl, mod->path, mod->path, -1, 0, true);
-	dwfl_report_end(mod->dwfl, NULL, NULL);
-	if (mod->mod == NULL) {
-		mod->problem = "unreadable ELF file";
-		goto unusable;
-	}
-	if (dwfl_module_getelf(mod->mod, &mod->dwfl_bias) == NULL) {
-		mod->problem = "unreadable ELF file";
+	 * object not linked at 0 (prelinked libraries, some ET_DYN layouts).
+	 * A separate debug file (objcopy --only-keep-debug) keeps the program
+	 * headers, symbol table and DWARF, all this needs, so it serves as
+	 * the module's file when the module itself is gone. */
+	dwfl_report_begin(dwfl);
+	Dwfl_Module *m =
+	        dwfl_report_elf(dwfl, mod->path != NULL ? mod->path : file, file, -1, 0, true);
+	dwfl_report_end(dwfl, NULL, NULL);
+	if (m == NULL || dwfl_module_getelf(m, &bias) == NULL) {
+		problem = "unreadable ELF file";
 		goto unusable;
 	}
 	if (mod->build_id_len > 0) {
 		const unsigned char *bits;
 		GElf_Addr vaddr;
-		int n = dwfl_module_build_id(mod->mod, &bits, &vaddr);
+		int n = dwfl_module_build_id(m, &bits, &vaddr);
 
 		/* No build-id in the file counts as different: the recorded one
 		 * proves the process ran some other file under this path. */
 		if (n <= 0 || (size_t)n != mod->build_id_len ||
 		    memcmp(bits, mod->build_id, mod->build_id_len) != 0) {
-			mod->problem = "build-id differs";
+			if (other_id != NULL)
+				*other_id = n > 0 ? hex_id(bits, (size_t)n) : strdup("none");
+			problem = "build-id differs";
 			goto unusable;
 		}
 	}
-	return;
+	void **userdata;
+	dwfl_module_info(m, &userdata, NULL, NULL, NULL, NULL, NULL, NULL);
+	*userdata = mod; /* for find_debuginfo */
+	mod->dwfl = dwfl;
+	mod->mod = m;
+	mod->dwfl_bias = bias;
+	return NULL;
 
 unusable:
-	dwfl_end(mod->dwfl);
-	mod->dwfl = NULL;
-	mod->mod = NULL;
+	dwfl_end(dwfl);
+	return problem;
+}
+
+/* Step 1: the file at the recorded path, if it is the one the process ran.
+ * Returns NULL, or the problem with that file. The file is checked by hand
+ * first only to name the problem precisely: libdwfl reports "not found"
+ * and "not ELF" through one error path. */
+static const char *module_at_path(struct lg_symbolizer *sym, struct sym_module *mod)
+{
+	if (mod->path == NULL || mod->path[0] == '\0')
+		return "no file name";
+	int fd = open(mod->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return problem_from_errno(errno);
+	unsigned char magic[SELFMAG];
+	ssize_t got = pread(fd, magic, sizeof(magic), 0);
+	close(fd);
+	if (got != SELFMAG || memcmp(magic, ELFMAG, SELFMAG) != 0)
+		return "not an ELF file";
+	return module_try(sym, mod, mod->path, &mod->path_id);
+}
+
+/* Steps 2 and 3: the .build-id trees, --debug-dir's in order, then the
+ * system's; in each, the module itself (.build-id/xx/yyyy: its debug info
+ * is then found the usual way, see find_debuginfo), else its separate
+ * debug file (.build-id/xx/yyyy.debug). */
+static bool module_by_build_id(struct lg_symbolizer *sym, struct sym_module *mod)
+{
+	char *hex = hex_id(mod->build_id, mod->build_id_len);
+
+	if (hex == NULL)
+		return false;
+	bool found = false;
+	for (size_t i = 0; i <= sym->ndirs && !found; i++) {
+		const char *dir = i < sym->ndirs ? sym->dirs[i] : SYSTEM_DEBUG_DIR;
+		for (int debug = 0; debug < 2 && !found; debug++) {
+			char file[4096];
+			int n = snprintf(file, sizeof(file), "%s/.build-id/%.2s/%s%s", dir, hex,
+			                 hex + 2, debug ? ".debug" : "");
+
+			if (n < 0 || (size_t)n >= sizeof(file) || access(file, R_OK) != 0)
+				continue;
+			if (module_try(sym, mod, file, NULL) == NULL) {
+				found = true;
+				mod->origin = i < sym->ndirs ? ORIGIN_DEBUG_DIR : ORIGIN_SYSTEM;
+				mod->origin_dir = dir;
+			}
+		}
+	}
+	free(hex);
+	return found;
+}
+
+static const struct debuginfod_api *debuginfod_api(void)
+{
+	static struct debuginfod_api api;
+	static bool tried;
+
+	if (!tried) {
+		tried = true;
+		void *so = dlopen("libdebuginfod.so.1", RTLD_LAZY | RTLD_LOCAL);
+		if (so != NULL) {
+			api.begin = (debuginfod_client * (*)(void)) dlsym(so, "debuginfod_begin");
+			api.end = (void (*)(debuginfod_client *))dlsym(so, "debuginfod_end");
+			api.find_executable =
+			        (int (*)(debuginfod_client *, const unsigned char *, int,
+			                 char **))dlsym(so, "debuginfod_find_executable");
+			api.find_debuginfo =
+			        (int (*)(debuginfod_client *, const unsigned char *, int,
+			                 char **))dlsym(so, "debuginfod_find_debuginfo");
+			if (!api.begin || !api.end || !api.find_executable || !api.find_debuginfo)
+				memset(&api, 0, sizeof(api));
+		}
+	}
+	return api.begin != NULL ? &api : NULL;
+}
+
+bool lg_symbolizer_debuginfod_available(void)
+{
+	return debuginfod_api() != NULL;
+}
+
+/* Step 4: asks the debuginfod servers for the file with this build-id
+ * (the module itself, or its debug info) and returns an open descriptor
+ * (*path: its place in elfutils' cache, malloc'ed), or -1. The servers
+ * are named in DEBUGINFOD_URLS only for the query: libdebuginfod reads it
+ * there at each query, and nowhere else may libdwfl see it. */
+static int debuginfod_fetch(struct lg_symbolizer *sym, bool executable, const unsigned char *id,
+                            size_t len, char **path)
+{
+	const struct debuginfod_api *api = debuginfod_api();
+
+	*path = NULL;
+	if (sym->debuginfod_urls == NULL || api == NULL || sym->debuginfod_failed || len == 0 ||
+	    len > INT32_MAX)
+		return -1;
+	if (sym->debuginfod == NULL && (sym->debuginfod = api->begin()) == NULL) {
+		sym->debuginfod_failed = true;
+		return -1;
+	}
+	const char *was = getenv("DEBUGINFOD_URLS");
+	char *saved = was != NULL ? strdup(was) : NULL;
+	if ((was != NULL && saved == NULL) ||
+	    setenv("DEBUGINFOD_URLS", sym->debuginfod_urls, 1) != 0) {
+		free(saved);
+		return -1;
+	}
+	int fd = executable ? api->find_executable(sym->debuginfod, id, (int)len, path)
+	                    : api->find_debuginfo(sym->debuginfod, id, (int)len, path);
+	if (saved != NULL)
+		setenv("DEBUGINFOD_URLS", saved, 1);
+	else
+		unsetenv("DEBUGINFOD_URLS");
+	free(saved);
+	if (fd < 0) {
+		free(*path);
+		*path = NULL;
+		return -1;
+	}
+	return fd;
+}
+
+/* Step 4 for the module itself: its file from debuginfod, else its debug
+ * file (which serves as well, see module_try). */
+static bool module_from_debuginfod(struct lg_symbolizer *sym, struct sym_module *mod)
+{
+	for (int debug = 0; debug < 2; debug++) {
+		char *file;
+		int fd = debuginfod_fetch(sym, !debug, mod->build_id, mod->build_id_len, &file);
+
+		if (fd < 0)
+			continue;
+		close(fd);
+		const char *problem = file != NULL ? module_try(sym, mod, file, NULL) : "no file";
+		free(file);
+		if (problem == NULL) {
+			mod->origin = ORIGIN_DEBUGINFOD;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* libdwfl's find_debuginfo callback, called when a module's file has no
+ * DWARF: libdwfl's own search (the .build-id trees in debuginfo_path
+ * order, then the .gnu_debuglink name beside the file, in its .debug, and
+ * under /usr/lib/debug; each candidate checked against the build-id, or
+ * the link's CRC), then, if asked for, debuginfod. */
+static int find_debuginfo(Dwfl_Module *m, void **userdata, const char *modname, Dwarf_Addr base,
+                          const char *file_name, const char *debuglink, GElf_Word crc,
+                          char **debuginfo_file_name)
+{
+	int fd = dwfl_standard_find_debuginfo(m, userdata, modname, base, file_name, debuglink, crc,
+	                                      debuginfo_file_name);
+	struct sym_module *mod = *userdata;
+	const unsigned char *bits;
+	GElf_Addr vaddr;
+	int n;
+
+	if (fd >= 0 || mod == NULL || (n = dwfl_module_build_id(m, &bits, &vaddr)) <= 0)
+		return fd;
+	char *path;
+	fd = debuginfod_fetch(mod->owner, false, bits, (size_t)n, &path);
+	if (fd < 0)
+		return -1;
+	free(*debuginfo_file_name);
+	*debuginfo_file_name = path; /* libdwfl frees it */
+	return fd;
+}
+
+/* Finds mod's file and sets mod->problem when there is none: see
+ * symbolize.h for the order. */
+static void module_open(struct lg_symbolizer *sym, struct sym_module *mod)
+{
+	mod->problem = module_at_path(sym, mod);
+	if (mod->problem == NULL) {
+		mod->origin = ORIGIN_PATH;
+		return;
+	}
+	/* Without a recorded build-id nothing else can be proven the same. */
+	if (mod->build_id_len == 0)
+		return;
+	if (module_by_build_id(sym, mod) || module_from_debuginfod(sym, mod))
+		mod->problem = NULL;
 }
 
 static uint64_t module_hash(const struct lg_module_ref *m)
@@ -372,7 +675,7 @@ static struct sym_module *module_get(struct lg_symbolizer *sym, const struct lg_
 			goto oom;
 		memcpy(mod->build_id, m->build_id, mod->build_id_len);
 	}
-	module_open(mod);
+	module_open(sym, mod);
 	sym->modules[sym->nmodules++] = mod;
 	return sym->last = mod;
 
@@ -726,6 +1029,7 @@ int lg_symbolize_pc(struct lg_symbolizer *sym, const struct lg_module_ref *m, ui
 	if (mod == NULL || pc == 0 || !in_span(m, pc - 1))
 		return 1;
 	out[0].module = mod->path;
+	out[0].offset = pc - m->bias;
 	if (mod->problem != NULL)
 		return 1;
 
@@ -742,6 +1046,7 @@ int lg_symbolize_pc(struct lg_symbolizer *sym, const struct lg_module_ref *m, ui
 		        .file = f->file,
 		        .line = f->line,
 		        .module = mod->path,
+		        .offset = pc - m->bias,
 		        .inlined = f->inlined,
 		};
 	}
@@ -778,4 +1083,112 @@ const char *lg_symbolizer_module_problem(struct lg_symbolizer *sym, const struct
 		return NULL;
 	struct sym_module *mod = module_get(sym, m);
 	return mod != NULL ? mod->problem : "out of memory";
+}
+
+/* Where the search for mod looked, for a note: "--debug-dir /a,
+ * /usr/lib/debug and debuginfod". */
+static void searched(const struct lg_symbolizer *sym, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sym->ndirs && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "--debug-dir %s, ", sym->dirs[i]);
+	if (n < len)
+		snprintf(buf + n, len - n, "%s%s", SYSTEM_DEBUG_DIR,
+		         sym->debuginfod_urls != NULL ? " and debuginfod" : "");
+}
+
+/* Where a usable module's symbols came from, for a note. */
+static void origin(const struct sym_module *mod, char *buf, size_t len)
+{
+	switch (mod->origin) {
+	case ORIGIN_DEBUG_DIR:
+		snprintf(buf, len, "--debug-dir %s", mod->origin_dir);
+		break;
+	case ORIGIN_SYSTEM:
+		snprintf(buf, len, "%s", mod->origin_dir);
+		break;
+	case ORIGIN_DEBUGINFOD:
+		snprintf(buf, len, "debuginfod");
+		break;
+	case ORIGIN_PATH:
+		snprintf(buf, len, "its path");
+		break;
+	}
+}
+
+/* The note for a module with no symbols, or rebuilt since the run; NULL
+ * when there is none (or no memory for one). */
+static char *module_note(const struct lg_symbolizer *sym, const struct sym_module *mod)
+{
+	const char *path = mod->path != NULL ? mod->path : "(no name)";
+	char *id = hex_id(mod->build_id, mod->build_id_len);
+	char where[1024], what[1200], note[2048];
+	static const char unknown[] = "its frames show as module+offset";
+
+	if (id == NULL)
+		return NULL;
+	note[0] = '\0';
+	if (mod->problem != NULL && mod->build_id_len > 0) {
+		searched(sym, where, sizeof(where));
+		snprintf(what, sizeof(what), "no symbols with that build-id in %s; %s", where,
+		         unknown);
+	} else {
+		origin(mod, where, sizeof(where));
+		snprintf(what, sizeof(what), "symbols from %s", where);
+	}
+	if (mod->path_id != NULL)
+		snprintf(note, sizeof(note),
+		         "'%s' was rebuilt since the run (build-id %s, now %s): %s", path, id,
+		         mod->path_id, what);
+	else if (mod->problem != NULL && mod->build_id_len > 0)
+		snprintf(note, sizeof(note), "cannot symbolize '%s' (build-id %s): %s, and %s",
+		         path, id, mod->problem, what);
+	else if (mod->problem != NULL)
+		snprintf(note, sizeof(note), "cannot symbolize '%s': %s", path, mod->problem);
+	free(id);
+	return note[0] != '\0' ? strdup(note) : NULL;
+}
+
+/* The note for a usable module without DWARF, NULL if it has some. */
+static char *module_debug_note(const struct lg_symbolizer *sym, const struct sym_module *mod)
+{
+	Dwarf_Addr bias;
+
+	if (mod->mod == NULL || dwfl_module_getdwarf(mod->mod, &bias) != NULL)
+		return NULL;
+	char *id = hex_id(mod->build_id, mod->build_id_len);
+	char where[1024], note[2048];
+
+	if (id == NULL)
+		return NULL;
+	searched(sym, where, sizeof(where));
+	snprintf(note, sizeof(note),
+	         "no debug info for '%s' (build-id %s) beside it or in %s: its frames have no file "
+	         "or line, and show as module+offset where its symbol table has no name",
+	         mod->path != NULL ? mod->path : "(no name)", id[0] ? id : "none", where);
+	free(id);
+	return strdup(note);
+}
+
+const char *lg_symbolizer_module_note(struct lg_symbolizer *sym, const struct lg_module_ref *m,
+                                      bool innermost)
+{
+	if (sym == NULL || m == NULL)
+		return NULL;
+	struct sym_module *mod = module_get(sym, m);
+	if (mod == NULL)
+		return NULL;
+	if (!mod->note_built) {
+		mod->note_built = true;
+		mod->note = module_note(sym, mod);
+	}
+	if (mod->note != NULL || !innermost)
+		return mod->note;
+	if (!mod->innermost_note_built) {
+		mod->innermost_note_built = true;
+		mod->innermost_note = module_debug_note(sym, mod);
+	}
+	return mod->innermost_note;
 }

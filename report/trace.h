@@ -86,6 +86,13 @@ struct lg_trace_long {
 	uint64_t duration_ns, wall_ns;
 };
 
+/* One thread's lock profile for one (lock, call site) (struct
+ * lg_rec_profile); times in ns. */
+struct lg_trace_profile {
+	uint32_t thread, lock, site_stack;
+	uint64_t acquisitions, contended, wait_ns, wait_max_ns, hold_ns, hold_max_ns;
+};
+
 struct lg_trace_warning {
 	uint32_t code;
 	char *message;
@@ -127,6 +134,8 @@ struct lg_trace {
 	size_t nlongs, longs_cap;
 	struct lg_trace_join *joins;
 	size_t njoins, joins_cap;
+	struct lg_trace_profile *profiles;
+	size_t nprofiles, profiles_cap;
 
 	/* id -> index + 1 */
 	struct lg_idmap stack_ix, thread_ix, lock_ix;

@@ -385,6 +385,33 @@ static bool read_end(struct reader *r, struct cursor *c)
 	return true;
 }
 
+static bool read_profile(struct reader *r, struct cursor *c)
+{
+	struct lg_trace *t = r->t;
+	struct lg_rec_profile p;
+	take(c, &p, sizeof(p));
+	if (c->bad)
+		return fail(r, "malformed profile record");
+	if (!defined(&t->thread_ix, p.thread) || !defined(&t->lock_ix, p.lock) ||
+	    !ref_ok(&t->stack_ix, p.site_stack))
+		return fail(r, "profile record refers to an unknown thread, lock or stack");
+	if (p.contended > p.acquisitions || p.wait_max_ns > p.wait_ns || p.hold_max_ns > p.hold_ns)
+		return fail(r, "profile record with impossible counts");
+	lg_grow(&t->profiles, &t->profiles_cap, t->nprofiles, sizeof(*t->profiles));
+	t->profiles[t->nprofiles++] = (struct lg_trace_profile){
+	        .thread = p.thread,
+	        .lock = p.lock,
+	        .site_stack = p.site_stack,
+	        .acquisitions = p.acquisitions,
+	        .contended = p.contended,
+	        .wait_ns = p.wait_ns,
+	        .wait_max_ns = p.wait_max_ns,
+	        .hold_ns = p.hold_ns,
+	        .hold_max_ns = p.hold_max_ns,
+	};
+	return true;
+}
+
 static bool read_record(struct reader *r, uint16_t type, struct cursor *c)
 {
 	if (r->record == 1 && type != LG_REC_PROCESS)
@@ -417,6 +444,8 @@ static bool read_record(struct reader *r, uint16_t type, struct cursor *c)
 		return read_join(r, c);
 	case LG_REC_THREAD_NAME:
 		return read_thread_name(r, c);
+	case LG_REC_PROFILE:
+		return read_profile(r, c);
 	}
 	/* A newer minor version may add record types: skip them. */
 	r->t->unknown_records++;
@@ -537,6 +566,7 @@ void lg_trace_free(struct lg_trace *t)
 	}
 	free(t->deadlocks);
 	free(t->longs);
+	free(t->profiles);
 	free(t->joins);
 	lg_idmap_free(&t->stack_ix);
 	lg_idmap_free(&t->thread_ix);

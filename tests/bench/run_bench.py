@@ -41,7 +41,7 @@ CASES = [
 SMOKE_SIZE = {"uncontended": 20_000, "contended": 5_000, "nested": 5_000, "chain": 2,
               "distinct": 20_000, "readers": 5_000, "job_queue": 500, "hash_table": 2_000}
 RSS_GOAL = (1.5, 32 * 1024)  # peak RSS <= 1.5 x native + 32 MiB (in KiB)
-TOOLS = ["native", "floor", "lockgraph", "tsan", "helgrind"]
+TOOLS = ["native", "floor", "lockgraph", "profile", "tsan", "helgrind"]
 
 
 def run_measured(argv, env=None, timeout=None, measure=None):
@@ -113,9 +113,11 @@ class Bench:
         env.pop("LD_PRELOAD", None)
         env.pop("LOCKGRAPH_OPTIONS", None)
         argv = [self.args.bench, case, str(size)]
-        if tool == "lockgraph":
+        if tool in ("lockgraph", "profile"):
             env["LD_PRELOAD"] = self.args.lib
             env["LOCKGRAPH_OPTIONS"] = "out=" + trace_dir
+            if tool == "profile":
+                env["LOCKGRAPH_OPTIONS"] += ":profile=1"
         elif tool == "floor":
             env["LD_PRELOAD"] = self.args.floor
         elif tool == "tsan":
@@ -164,7 +166,8 @@ class Bench:
             for rep in range(reps):
                 for tool, sz in plan:
                     real_tool = "native" if tool == "native@helgrind" else tool
-                    tdir = self.trace_dir("%s-%s" % (name, tool)) if real_tool == "lockgraph" \
+                    tdir = self.trace_dir("%s-%s" % (name, tool)) \
+                        if real_tool in ("lockgraph", "profile") \
                         else None
                     argv, env = self.command(real_tool, name, sz, tdir)
                     res = run_measured(argv, env, timeout=self.args.timeout)
@@ -259,7 +262,7 @@ class Bench:
         if self.args.smoke:
             return out
         for tool in self.tools:
-            if tool in ("native", "floor", "lockgraph"):
+            if tool in ("native", "floor", "lockgraph", "profile"):
                 continue
             argv, env = self.command(tool, "deadlock", 1)
             res = run_measured(argv, env, timeout=self.args.hang_timeout)
@@ -307,9 +310,9 @@ def fmt_ratio(e, key):
 
 def markdown(results, reporter, latency, machine, notes):
     lines = ["Machine: " + machine, ""]
-    lines.append("| case | native | floor | lockgraph time | goal | lockgraph RSS | TSan time | "
-                 "TSan RSS | Helgrind time (size) |")
-    lines.append("|---|---|---|---|---|---|---|---|---|")
+    lines.append("| case | native | floor | lockgraph time | goal | lockgraph RSS | "
+                 "with --profile | TSan time | TSan RSS | Helgrind time (size) |")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|")
     for row in results.values():
         r = row["runs"]
         nat = r.get("native", {})
@@ -324,17 +327,19 @@ def markdown(results, reporter, latency, machine, notes):
             found = {t: r[t].get("found_inversion") for t in r if "found_inversion" in r[t]}
             inv = " — inversion found: " + ", ".join(
                 "%s %s" % (t, "yes" if v else "no") for t, v in found.items() if v is not None)
-        lines.append("| %s (%s)%s | %.3f s, %.1f MiB | %s | %s | %s | %s | %s | %s | %s |" % (
+        lines.append("| %s (%s)%s | %.3f s, %.1f MiB | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             row["case"], row["size"], inv, nat.get("median_seconds") or 0,
             (nat.get("median_rss_kib") or 0) / 1024, fmt_ratio(r.get("floor"), "time_ratio"),
             fmt_ratio(lg, "time_ratio"), goal,
-            fmt_ratio(lg, "rss_ratio"), fmt_ratio(r.get("tsan"), "time_ratio"),
+            fmt_ratio(lg, "rss_ratio"), fmt_ratio(r.get("profile"), "time_ratio"),
+            fmt_ratio(r.get("tsan"), "time_ratio"),
             fmt_ratio(r.get("tsan"), "rss_ratio"), hg_cell))
     lines.append("")
     lines.append("Times and RSS are medians, as ratios to the native run of the same size "
                  "(Helgrind's to a native run of its smaller size). floor: the cheapest "
                  "possible interposer (a dlsym'd call and a thread-local held stack, "
-                 "floor_preload.c), what interposing alone costs on this machine.")
+                 "floor_preload.c), what interposing alone costs on this machine. "
+                 "with --profile: lockgraph keeping the lock profile too (profile=1).")
     lines.append("")
     if reporter:
         lines.append("Reporter: %d trace files, %d edges, %d findings: %.2f s (goal < %.0f s), "
@@ -392,7 +397,7 @@ def main():
     global MEASURE
     MEASURE = os.path.abspath(args.measure)
     if args.smoke:
-        args.tools = "native,floor,lockgraph"
+        args.tools = "native,floor,lockgraph,profile"
 
     b = Bench(args)
     try:

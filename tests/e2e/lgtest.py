@@ -19,6 +19,7 @@ import re
 import resource
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -401,3 +402,102 @@ def same_file(a, b):
         return os.path.samefile(a, b)
     except OSError:
         return os.path.realpath(a) == os.path.realpath(b)
+
+
+# ---------------------------------------------------------------- outputs
+
+
+def check_same_output(result, native, what, stderr=True):
+    """result's stdout (and stderr, unless stderr=False) are exactly the
+    native run's, byte for byte."""
+    check(result.stdout == native.stdout,
+          f"{what}: stdout differs from the native run"
+          + f"\n  native stdout:{clip(native.out)}" + result.describe())
+    if stderr:
+        check(result.stderr == native.stderr,
+              f"{what}: stderr differs from the native run"
+              + f"\n  native stderr:{clip(native.err)}" + result.describe())
+
+
+def check_not_signaled(result, what):
+    """The command ended by itself, not by a signal (a crash)."""
+    check(isinstance(result.status, int) and result.status >= 0,
+          f"{what}: killed by signal {-result.status if isinstance(result.status, int) else '?'}"
+          + result.describe())
+
+
+def added_lines(result, native):
+    """The lines of result's stderr that the native run's does not have
+    (stderr must still contain the native lines, in order)."""
+    lines = result.err.splitlines()
+    extra = []
+    for want in native.err.splitlines():
+        while lines and lines[0] != want:
+            extra.append(lines.pop(0))
+        check(lines, f"stderr lacks the program's own line {want!r}" + result.describe())
+        lines.pop(0)
+    return extra + lines
+
+
+# ---------------------------------------------------------------- trace files
+# Just enough of docs/trace-format.md to tell which process wrote a trace
+# and whether it ended normally.
+
+TRACE_PROCESS = 1
+TRACE_END = 8
+
+
+def trace_records(path):
+    """(type, payload) of every complete record of a trace file, in order."""
+    with open(path, "rb") as f:
+        data = f.read()
+    off = 0
+    while off + 8 <= len(data):
+        rtype, _, length = struct.unpack_from("<HHI", data, off)
+        if off + 8 + length > len(data):
+            break
+        yield rtype, data[off + 8:off + 8 + length]
+        off += 8 + length
+
+
+def trace_process(path):
+    """The PROCESS record of a trace: a dict with pid, ppid, exe, run
+    (the run id) and cmdline."""
+    for rtype, payload in trace_records(path):
+        check(rtype == TRACE_PROCESS, f"{path}: the first record is of type {rtype}, not PROCESS")
+        fixed = "<8sHHIIIQQ"
+        magic, _, _, pid, ppid, _, _, _ = struct.unpack_from(fixed, payload)
+        check(magic == b"LOCKGRPH", f"{path}: bad magic {magic!r}")
+        off = struct.calcsize(fixed)
+        strings = []
+        for _ in range(4):
+            (n,) = struct.unpack_from("<H", payload, off)
+            strings.append(payload[off + 2:off + 2 + n].decode("utf-8", "replace"))
+            off += 2 + n
+        exe, _host, run_id, cmdline = strings
+        return {"pid": pid, "ppid": ppid, "exe": exe, "run": run_id, "cmdline": cmdline,
+                "path": path}
+    fail(f"{path}: no complete record")
+
+
+def trace_ended(path):
+    """Whether the trace has an END record (the process exited normally)."""
+    return any(rtype == TRACE_END for rtype, _ in trace_records(path))
+
+
+def trace_processes(directory):
+    """The PROCESS record of every trace in directory, by pid."""
+    processes = {}
+    for path in trace_files(directory):
+        process = trace_process(path)
+        check(process["pid"] not in processes,
+              f"two traces of pid {process['pid']}: {processes.get(process['pid'], {}).get('path')}"
+              f" and {path}")
+        processes[process["pid"]] = process
+    return processes
+
+
+def skip(message):
+    """Ends the test as skipped (meson's exit status 77), saying why."""
+    print(f"SKIP: {message}")
+    sys.exit(77)

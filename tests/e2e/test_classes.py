@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Lock classes: an inversion that only different objects of the same classes
+show is reported ("scope": "class"), ranked after instance findings and
+never as a second copy of one; nesting within a class is not a cycle.
+
+Usage (meson passes the paths): test_classes.py --lockgraph EXE --lib SO
+    --samples-src DIR --sample NAME PATH ... CASE
+
+Cases:
+  journal           journal_accounts: exactly one class finding, its classes,
+                    the objects each path took, where, and the text's words
+  journal-fixed     journal_accounts --fixed: clean at both levels
+  journal-off       --classes off, LOCKGRAPH_OPTIONS=classes=off: clean;
+                    --classes sometimes: bad usage
+  object-tree       nesting parent before child, one class: clean
+  ordered-transfer  nesting by address, one class: clean
+  no-duplicates     bank_transfer and dining_philosophers: their instance
+                    findings only, no class copy
+  ranking           one run with an instance and a class finding: the
+                    instance finding first
+"""
+
+import os
+import sys
+
+sys.dont_write_bytecode = True  # never write __pycache__ into the source tree
+
+import lgtest  # noqa: E402
+from lgtest import FOUND, check, check_equal, check_frame  # noqa: E402
+
+JOURNAL_OUT = b"balances: 100 300 300 400, audited 1200, journal: 8 entries\n"
+
+
+def source(args, name):
+    return os.path.join(args.samples_src, name + ".c")
+
+
+def run_json(args, name, options=(), flags=(), env=None):
+    prog = lgtest.sample_path(args, name)
+    with lgtest.temp_dir() as cwd:
+        result, report = lgtest.lockgraph_json(args, "run", list(options), [prog] + list(flags),
+                                               cwd, env=env)
+    check(report is not None, "no report was written" + result.describe())
+    lgtest.check_report_shape(report)
+    return result, report
+
+
+def check_clean(result, report, stdout, what):
+    lgtest.check_status(result, 0, f"{what}: nothing to report")
+    check_equal(report["findings"], [], f"{what}: findings")
+    if stdout is not None:
+        check_equal(result.stdout, stdout, f"{what}: the program's output")
+
+
+def journal(args):
+    result, report = run_json(args, "journal_accounts")
+    lgtest.check_status(result, FOUND, "a class-level potential deadlock")
+    check_equal(result.stdout, JOURNAL_OUT, "journal_accounts' output")
+    findings = report["findings"]
+    check_equal(len(findings), 1, "findings" + lgtest.findings_summary(report))
+    f = findings[0]
+    check_equal((f["kind"], f["scope"], f["latent"]), ("potential-deadlock", "class", False),
+                "kind, scope, latent")
+    src = source(args, "journal_accounts")
+    init = lgtest.marker_line(src, "account-init")
+    accounts = f"accounts[].lock (created at account_open (journal_accounts.c:{init}))"
+    by_id = {lock["id"]: lock for lock in f["locks"]}
+    check_equal(sorted(lock["description"] for lock in f["locks"]),
+                sorted([accounts, "journal_lock"]), "the two classes")
+    edges = {(e["from_object"], e["to_object"]): e for e in f["edges"]}
+    check_equal(sorted(edges), sorted([("accounts[1].lock", "journal_lock"),
+                                       ("journal_lock", "accounts[2].lock")]),
+                "the objects each path took")
+    for (held, taken), e in edges.items():
+        check_equal(by_id[e["from"]]["description"], accounts if held.startswith("accounts")
+                    else "journal_lock", f"class of {held}")
+    deposit = edges[("accounts[1].lock", "journal_lock")]
+    audit = edges[("journal_lock", "accounts[2].lock")]
+    check_frame(deposit["acquire_stack"], "deposit", "journal_accounts.c",
+                lgtest.marker_line(src, "deposit-journal"), "deposit's journal lock")
+    check_frame(deposit["held_stack"], "deposit", "journal_accounts.c",
+                lgtest.marker_line(src, "deposit-account"), "deposit's account lock")
+    check_frame(audit["acquire_stack"], "audit", "journal_accounts.c",
+                lgtest.marker_line(src, "audit-account"),
+                "audit's account lock")
+    check_frame(audit["held_stack"], "audit", "journal_accounts.c",
+                lgtest.marker_line(src, "audit-journal"),
+                "audit's journal lock")
+    threads = {t["id"]: t["name"] for t in f["threads"]}
+    check_equal(threads[deposit["thread"]], "teller", "deposit's thread")
+    check_equal(threads[audit["thread"]], "auditor", "audit's thread")
+
+    prog = lgtest.sample_path(args, "journal_accounts")
+    with lgtest.temp_dir() as cwd:
+        text = lgtest.run([args.lockgraph, "run", "--", prog], cwd=cwd)
+    lgtest.check_status(text, FOUND, "the text report")
+    for words in ("potential deadlock: lock-order inversion between 2 lock classes",
+                  "took different objects of the same classes, so this run could not\n"
+                  "  deadlock; when they meet on one object, each waits for the other",
+                  "'teller' took journal_lock while holding accounts[1].lock",
+                  "'auditor' took accounts[2].lock while holding journal_lock"):
+        check(words in text.err, f"the text report does not say {words!r}" + text.describe())
+
+
+def journal_fixed(args):
+    result, report = run_json(args, "journal_accounts", flags=["--fixed"])
+    check_clean(result, report, JOURNAL_OUT, "journal_accounts --fixed")
+
+
+def journal_off(args):
+    result, report = run_json(args, "journal_accounts", options=["--classes", "off"])
+    check_clean(result, report, JOURNAL_OUT, "--classes off")
+    env = lgtest.clean_env({"LOCKGRAPH_OPTIONS": "classes=off"})
+    result, report = run_json(args, "journal_accounts", env=env)
+    check_clean(result, report, JOURNAL_OUT, "LOCKGRAPH_OPTIONS=classes=off")
+    check("unknown" not in result.err, "the preload complained about classes=off"
+          + result.describe())
+    result = lgtest.run([args.lockgraph, "run", "--classes", "sometimes", "--",
+                         lgtest.sample_path(args, "journal_accounts")])
+    lgtest.check_status(result, 2, "bad usage")
+    check("unknown classes mode 'sometimes'" in result.err, "the bad value is named"
+          + result.describe())
+    check(result.stdout == b"", "the program ran despite the bad option")
+
+
+def object_tree(args):
+    result, report = run_json(args, "object_tree")
+    check_clean(result, report, b"tree: 7 nodes, total size 70, 6 renames\n", "object_tree")
+
+
+def ordered_transfer(args):
+    result, report = run_json(args, "ordered_transfer")
+    check_clean(result, report, b"balances: 100 100 100 100\n", "ordered_transfer")
+
+
+def no_duplicates(args):
+    for name, locks in (("bank_transfer", 2), ("dining_philosophers", 5)):
+        result, report = run_json(args, name)
+        lgtest.check_status(result, FOUND, f"{name}: a potential deadlock")
+        findings = report["findings"]
+        check_equal([(f["scope"], len(f["locks"])) for f in findings], [("instance", locks)],
+                    f"{name}: one instance finding, no class copy"
+                    + lgtest.findings_summary(report))
+
+
+def ranking(args):
+    bank = lgtest.sample_path(args, "bank_transfer")
+    journal_prog = lgtest.sample_path(args, "journal_accounts")
+    with lgtest.temp_dir() as cwd:
+        result, report = lgtest.lockgraph_json(
+            args, "run", [], ["sh", "-c", f"'{journal_prog}' >/dev/null; '{bank}' >/dev/null"],
+            cwd)
+    lgtest.check_status(result, FOUND, "two potential deadlocks")
+    check_equal([(f["scope"], f["kind"]) for f in report["findings"]],
+                [("instance", "potential-deadlock"), ("class", "potential-deadlock")],
+                "instance findings first" + lgtest.findings_summary(report))
+    check_equal(report["summary"]["potential"], 2, "summary.potential")
+
+
+if __name__ == "__main__":
+    lgtest.main({"journal": journal, "journal-fixed": journal_fixed, "journal-off": journal_off,
+                 "object-tree": object_tree, "ordered-transfer": ordered_transfer,
+                 "no-duplicates": no_duplicates, "ranking": ranking})
