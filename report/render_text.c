@@ -10,6 +10,7 @@
 
 #include "render.h"
 #include "render_profile.h"
+#include "render_util.h"
 #include "source_lines.h"
 #include "trace_format.h"
 
@@ -77,23 +78,6 @@ static void frame_location(const struct text *t, const struct lg_frame *fr)
 		fprintf(t->out, "(unknown module)");
 }
 
-/* Where every thread or process starts: nothing to learn from these. */
-static bool entry_frame(const struct lg_frame *fr)
-{
-	static const char *const names[] = {"start_thread",
-	                                    "__clone3",
-	                                    "clone",
-	                                    "__clone",
-	                                    "__libc_start_call_main",
-	                                    "__libc_start_main",
-	                                    "__libc_start_main_impl",
-	                                    "_start"};
-	for (size_t i = 0; fr->function && i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(fr->function, names[i]) == 0)
-			return true;
-	return false;
-}
-
 static void print_stack(const struct text *t, const struct lg_fstack *s, const char *indent)
 {
 	if (s->missing) {
@@ -101,9 +85,7 @@ static void print_stack(const struct text *t, const struct lg_fstack *s, const c
 		return;
 	}
 	size_t width = 0;
-	size_t n = s->n;
-	while (n > 1 && entry_frame(&s->frames[n - 1]))
-		n--;
+	size_t n = lg_render_frames(s);
 	size_t shown = n < TEXT_FRAMES ? n : TEXT_FRAMES;
 	for (size_t i = 0; i < shown; i++) {
 		const char *fn = s->frames[i].function ? s->frames[i].function : "??";

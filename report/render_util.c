@@ -34,7 +34,7 @@ char *lg_render_time(char *buf, size_t size, uint64_t wall_ns)
 	return buf;
 }
 
-/* Where every thread or process starts (the text report hides the same). */
+/* Where every thread or process starts: nothing to learn from these. */
 static bool entry_frame(const struct lg_frame *fr)
 {
 	static const char *const names[] = {"start_thread",

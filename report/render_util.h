@@ -1,5 +1,5 @@
-/* What the renderers besides text and JSON share (render_csv.c,
- * render_sarif.c, render_dot.c, render_html.c, svg_graph.c): kind names,
+/* What the renderers share (render_text.c for the frames it shows, and
+ * render_csv.c, render_sarif.c, render_dot.c, render_html.c, svg_graph.c): kind names,
  * times, which frames are worth citing, how a thread is named, and UTF-8
  * checking for formats that must never carry invalid bytes. Everything here
  * is a pure function of the findings, so the formats stay deterministic. */
