@@ -5,7 +5,7 @@
 BUILD ?= build
 MESON_OPTS ?=
 
-.PHONY: all deps build demo test bench clean format
+.PHONY: all deps build demo test bench field clean format
 
 all: build
 
@@ -46,6 +46,17 @@ bench: build
 	python3 tests/bench/run_bench.py --bench $$b/bench $$tsan \
 		--lib $(BUILD)/preload/liblockgraph.so --lockgraph $(BUILD)/report/lockgraph \
 		--floor $$b/floor_preload.so --measure $$b/measure --out $(BUILD)/bench $(BENCH_OPTS)
+
+# lockgraph on real programs (tests/field/README.md): installs them, runs
+# each natively, preloaded and under lockgraph run, checks their results and
+# measures; the table goes to the terminal and to $(BUILD)/field/.
+# FIELD_OPTS passes more (e.g. --reps 3 --programs pigz,redis).
+FIELD_OPTS ?=
+field: build
+	@.ci/install-deps $$(python3 tests/field/run_field.py --list-packages)
+	@python3 tests/field/run_field.py --lockgraph $(BUILD)/report/lockgraph \
+		--lib $(BUILD)/preload/liblockgraph.so --measure $(BUILD)/tests/bench/measure \
+		--out $(BUILD)/field $(FIELD_OPTS)
 
 format:
 	clang-format -i preload/*.[ch] report/*.[ch] samples/*.c tests/*/*.[ch]

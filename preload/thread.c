@@ -192,6 +192,7 @@ static void exit_handler(void *unused)
 void *lg_thread_trampoline(void *arg)
 {
 	struct lg_thread_start start = begin(arg);
+	pthread_sigmask(SIG_SETMASK, &start.sigmask, NULL);
 	void *rc;
 	pthread_cleanup_push(exit_handler, NULL);
 	rc = start.fn(start.arg);
@@ -202,6 +203,7 @@ void *lg_thread_trampoline(void *arg)
 int lg_thread_trampoline_c11(void *arg)
 {
 	struct lg_thread_start start = begin(arg);
+	pthread_sigmask(SIG_SETMASK, &start.sigmask, NULL);
 	int rc;
 	pthread_cleanup_push(exit_handler, NULL);
 	rc = start.c11_fn(start.arg);

@@ -12,6 +12,7 @@
 #define LOCKGRAPH_THREAD_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -162,6 +163,9 @@ struct lg_thread_start {
 	 * (stack_lo), or the size it asked for; 0 when it is the default. */
 	uintptr_t stack_lo;
 	size_t stack_size;
+	/* The signal mask the thread must run with: it starts with every
+	 * signal blocked, until it knows who it is (see wrap_thread.c). */
+	sigset_t sigmask;
 };
 
 /* The start routines lockgraph passes to the real pthread_create and

@@ -7,6 +7,7 @@
  * joined may run until the end. */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <threads.h>
@@ -31,6 +32,24 @@ static struct lg_thread_start *prepare(struct lg_thread *t)
 	}
 	t->in_tool = 0;
 	return start;
+}
+
+/* The new thread starts with every signal blocked, so that no handler runs
+ * on it before the trampoline has told it its id: a handler that takes a
+ * lock there would register it as an unknown thread, under another id. The
+ * trampoline then sets the mask it should have: the creator's, or the one
+ * the attributes give (pthread_attr_setsigmask_np). The creator's own mask
+ * is back as soon as the real call returns (old). */
+static void block_signals_for_start(struct lg_thread_start *start, const pthread_attr_t *attr,
+                                    sigset_t *old)
+{
+	sigset_t all;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, old);
+	start->sigmask = *old;
+	sigset_t wanted;
+	if (attr && pthread_attr_getsigmask_np(attr, &wanted) == 0)
+		start->sigmask = wanted;
 }
 
 /* The thread exists: known by its pthread_t before the call returns, since
@@ -78,7 +97,10 @@ LG_API int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)
 			start->stack_size = size;
 	}
 	uint32_t id = start->id;
+	sigset_t old;
+	block_signals_for_start(start, attr, &old);
 	int rc = lg_real.create(th, attr, lg_thread_trampoline, start);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0)
 		free(start);
 	else
@@ -97,7 +119,10 @@ LG_API int thrd_create(thrd_t *th, thrd_start_t fn, void *arg)
 	start->c11_fn = fn;
 	start->arg = arg;
 	uint32_t id = start->id;
+	sigset_t old;
+	block_signals_for_start(start, NULL, &old);
 	int rc = lg_real.thrd_create(th, lg_thread_trampoline_c11, start);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != thrd_success)
 		free(start);
 	else

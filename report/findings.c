@@ -124,10 +124,11 @@ static void add_class_findings(struct lg_findings *f, const struct lg_trace *t,
 	lg_cycles_find(cg, lim, &cycles);
 	f->components_cut += cycles.components_cut;
 	for (size_t i = 0; i < cycles.n; i++) {
-		if (lg_class_cycle_covered(&cycles.v[i], instance, class_of))
+		/* A class cycle is an inference already: one whose witness
+		 * search ran out of budget is not shown (an instance cycle
+		 * would be, as potential, so that nothing real is hidden). */
+		if (cycles.v[i].undecided || lg_class_cycle_covered(&cycles.v[i], instance, class_of))
 			continue;
-		if (cycles.v[i].undecided)
-			f->undecided++;
 		merge(f, lg_finding_from_cycle(f, cg, &cycles.v[i], true), t);
 	}
 	lg_cycles_free(&cycles);

@@ -1,7 +1,8 @@
 /* The lock-order graph of one process, built from its trace: a node per
  * lock, an edge A -> B per ordered pair some thread took (B while holding
- * A), and per edge every witness the trace recorded (thread, modes, flags,
- * held set, both stacks). Cycle finding (cycles.c) works on this. */
+ * A) with a call that can wait (a trylock never does), and per edge every
+ * such witness the trace recorded (thread, modes, flags, held set, both
+ * stacks). Cycle finding (cycles.c) works on this. */
 #ifndef LOCKGRAPH_LOCK_GRAPH_H
 #define LOCKGRAPH_LOCK_GRAPH_H
 

@@ -5,7 +5,8 @@
  * their time waiting for cache_lock. `lockgraph run --profile` names
  * cache_lock and refresh_entry() as the lock and the call site responsible
  * for the waiting. With --fixed each worker refreshes only its own bucket
- * under that bucket's lock (bucket_locks[i]): nobody ever waits.
+ * under that bucket's lock (bucket_locks[i]): nobody ever waits for one
+ * (only stats_lock, taken once per worker at the end, may be busy).
  *
  * Known numbers of lock calls, for checking a profile:
  *   cache_lock (default): WORKERS x ROUNDS = 4 x 400 acquisitions, from

@@ -32,7 +32,7 @@ CASES = [
     ("uncontended", 30_000_000, 300_000, 1.3, "1 thread, lock/unlock one mutex"),
     ("contended", 3_000_000, 30_000, None, "2 threads, lock/unlock one mutex"),
     ("nested", 3_000_000, 30_000, 1.3, "2 threads, nested pair A then B"),
-    ("chain", 300, 3, 2.0, "1,000-lock chain walked N times"),
+    ("chain", 3000, 30, 2.0, "1,000-lock chain walked N times"),
     ("distinct", 1_000_000, 10_000, None, "1,000,000 distinct mutexes, one inversion"),
     ("readers", 5_000_000, 50_000, None, "2 threads, rwlock read lock/unlock"),
     ("job_queue", 100_000, 2_000, 1.05, "thread pool, bounded queue, condvars"),
@@ -407,6 +407,10 @@ def main():
     if args.smoke:
         args.tools = "native,floor,lockgraph,profile"
 
+    for what, path in (("--bench", args.bench), ("--lib", args.lib), ("--floor", args.floor),
+                       ("--measure", args.measure), ("--lockgraph", args.lockgraph)):
+        if not os.path.exists(path):
+            raise SystemExit("run_bench: %s '%s' does not exist" % (what, path))
     b = Bench(args)
     try:
         if not args.smoke:

@@ -72,6 +72,22 @@ def mutexes(*names, first_taken=None):
 
 
 GATE_OUT = b"warehouse: 70, shop: 30\n"
+LRU_OUT = b"cache: 1024 items, 8 LRU lists, 8192 links\n"
+LRU_LOCKS = {
+    "stats_lock": Lock("stats_lock", "mutex", Site("count_last", "count-stats")),
+    # In a calloc'd array: no variable name.
+    "item": Lock(None, "mutex", Site("link_item", "link-item"),
+                 created_at=Site("cache_init", "item-init")),
+}
+# Concurrently, the maintainer's trylock may be the first to take the item.
+LRU_LOCKS_CONCURRENT = dict(LRU_LOCKS, item=Lock(None, "mutex", None,
+                                                 created_at=Site("cache_init", "item-init")))
+LRU_EDGES = [
+    Edge("item", "stats_lock", "worker",
+         Site("count_last", "count-stats"), Site("count_last", "count-item")),
+    Edge("stats_lock", "item", "maintainer",
+         Site("sample_last", "sample-item"), Site("sample_last", "sample-stats")),
+]
 TRYLOCK_OUT = (b"report 1: 1 queued, 1 enqueued\n"
                b"report 2: 2 queued, 2 enqueued\n"
                b"report 3: 3 queued, 3 enqueued\n"
@@ -156,6 +172,26 @@ VARIANTS = {
         created_at=Site("main", "create"),
     ),
     ("trylock_backoff", "fixed"): clean("trylock_backoff.c", TRYLOCK_OUT % 1),
+
+    # Thousands of trylock orders (a cache maintainer) are no cycles, and do
+    # not use up the search's bounds: the one real inversion is found.
+    ("lru_maintainer", ""): Variant(
+        source="lru_maintainer.c",
+        verdict=POTENTIAL,
+        stdout=LRU_OUT,
+        locks=LRU_LOCKS,
+        edges=LRU_EDGES,
+        created_at=Site("main", "create"),
+    ),
+    ("lru_maintainer", "concurrent"): Variant(
+        source="lru_maintainer.c",
+        verdict=POTENTIAL,
+        stdout=LRU_OUT,
+        locks=LRU_LOCKS_CONCURRENT,
+        edges=LRU_EDGES,
+        created_at=Site("main", "create"),
+    ),
+    ("lru_maintainer", "fixed"): clean("lru_maintainer.c", LRU_OUT),
 
     # rwlocks: read/read does not conflict; a cycle needs a conflict on every lock.
     ("rwlock_readers", ""): clean("rwlock_readers.c", RWLOCK_OUT),
