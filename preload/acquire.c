@@ -143,10 +143,10 @@ void lg_record_order(struct lg_thread *t, struct lg_lock *l, uint8_t mode, uint8
 	if (lg_edge_cached(t, key))
 		return;
 	record_edges(t, l, mode, flags, stack);
-	/* The newer key goes first; the older of the pair moves over. */
-	uint64_t *pair = &t->c->edge[key & (LG_EDGE_CACHE - 2)];
-	pair[1] = pair[0];
-	pair[0] = key;
+	/* The newest key goes first; the oldest of the set falls out. */
+	uint64_t *set = lg_edge_set(t, key);
+	memmove(set + 1, set, (LG_EDGE_WAYS - 1) * sizeof(*set));
+	set[0] = key;
 }
 
 void lg_hold_starting(struct lg_thread *t, struct lg_held *h)

@@ -70,23 +70,55 @@ static inline uint64_t lg_edge_key(const struct lg_thread *t, const struct lg_lo
 	       1;
 }
 
-/* The edge cache is 2-way: a key lives in either slot of its pair (one
- * cache line holds both), so two hot acquisitions that hash alike do not
- * evict each other on every round. */
-LG_FAST bool lg_edge_cached(const struct lg_thread *t, uint64_t key)
+/* The edge cache is set-associative: a key lives in any of the
+ * LG_EDGE_WAYS slots of its set (one cache line), newest first, so a
+ * thread cycling through many acquisitions (a ring of a thousand locks)
+ * does not evict its own keys on every round. */
+static inline uint64_t *lg_edge_set(const struct lg_thread *t, uint64_t key)
 {
-	const uint64_t *pair = &t->c->edge[key & (LG_EDGE_CACHE - 2)];
-	return pair[0] == key || pair[1] == key;
+	return &t->c->edge[(key >> 3) & (LG_EDGE_CACHE - LG_EDGE_WAYS)];
 }
 
+LG_FAST bool lg_edge_cached(const struct lg_thread *t, uint64_t key)
+{
+	const uint64_t *set = lg_edge_set(t, key);
+	for (unsigned i = 0; i < LG_EDGE_WAYS; i++)
+		if (set[i] == key)
+			return true;
+	return false;
+}
+
+/* Fibonacci hashing: the locks of an array (addresses in arithmetic
+ * progression, the common case for many locks) spread almost evenly over
+ * the cache, with no collisions while there are fewer than slots. */
 static inline unsigned lg_lock_slot(uintptr_t addr)
 {
-	return (unsigned)((addr >> 3) ^ (addr >> 12)) & (LG_LOCK_CACHE - 1);
+	return (unsigned)(((uint64_t)(addr >> 3) * 0x9e3779b97f4a7c15ULL) >>
+	                  (64 - __builtin_ctz(LG_LOCK_CACHE)));
 }
 
 static inline unsigned lg_site_slot(uintptr_t site)
 {
 	return (unsigned)((site >> 2) ^ (site >> 11)) & (LG_SITE_CACHE - 1);
+}
+
+/* *to = *from, field by field as lg_held_push wrote them: from was most
+ * likely pushed a moment ago, and the wide loads of a struct copy can not
+ * take their data from those narrower stores still on their way to the
+ * cache (a store-forwarding stall, most of a hand-over-hand unlock). */
+LG_FAST void lg_held_move(struct lg_held *to, const struct lg_held *from)
+{
+	to->addr = from->addr;
+	to->lock = from->lock;
+	to->key = from->key;
+	to->stack = from->stack;
+	to->site = from->site;
+	to->count = from->count;
+	to->mode = from->mode;
+	to->flags = from->flags;
+	to->contended = from->contended;
+	to->taken = from->taken;
+	to->wait = from->wait;
 }
 
 LG_FAST struct lg_held *lg_held_find(struct lg_thread *t, uintptr_t addr)
@@ -161,7 +193,7 @@ LG_FAST void lg_releasing(uintptr_t addr)
 	t->held_hash ^= h->key;
 	struct lg_held *end = &t->held[--t->depth];
 	if (h + 1 == end) /* hand-over-hand locking: no memmove call */
-		*h = *end;
+		lg_held_move(h, end);
 	else if (h < end)
 		memmove(h, h + 1, (size_t)(end - h) * sizeof(*h));
 }

@@ -29,7 +29,8 @@ struct lg_stack;
 
 #define LG_LOCK_CACHE  2048 /* address -> lock record, direct-mapped */
 #define LG_SITE_CACHE  256  /* return address -> call site, direct-mapped */
-#define LG_EDGE_CACHE  4096 /* acquisitions already traced, 2-way (acquire.h) */
+#define LG_EDGE_CACHE  4096 /* acquisitions already traced, set-associative (acquire.h) */
+#define LG_EDGE_WAYS   8    /* one cache line per set */
 #define LG_HELD_INLINE 32   /* held locks before the held array moves to the arena */
 
 /* A lock the thread holds. */
