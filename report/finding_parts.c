@@ -276,8 +276,9 @@ void lg_finding_sign(struct lg_finding *fi, const struct lg_trace *t)
 	 * the order inversion of the same locks. */
 	const char *kind = fi->kind == LG_FINDING_ACTUAL
 	                           ? (fi->broken_by_timeout ? "actual-timeout" : "actual")
-	                   : fi->class_scope ? "class-order"
-	                                     : "order";
+	                   : fi->within_class ? "class-nesting"
+	                   : fi->class_scope  ? "class-order"
+	                                      : "order";
 	for (const char *p = kind; *p; p++)
 		h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
 	for (size_t i = 0; i < k; i++) {

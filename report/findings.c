@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "class_nesting.h"
 #include "error.h"
 #include "finding_parts.h"
 #include "lock_classes.h"
@@ -113,7 +114,8 @@ static bool same_locks(const struct lg_graph *g, const struct lg_cycle *c,
 	return true;
 }
 
-/* Cycles between lock classes that no instance cycle covers. */
+/* Cycles between lock classes that no instance cycle covers, and two
+ * objects of one class taken in orders that disagree. */
 static void add_class_findings(struct lg_findings *f, const struct lg_trace *t,
                                const struct lg_graph *g, const struct lg_cycle_limits *lim,
                                const struct lg_cycles *instance)
@@ -127,10 +129,16 @@ static void add_class_findings(struct lg_findings *f, const struct lg_trace *t,
 		/* A class cycle is an inference already: one whose witness
 		 * search ran out of budget is not shown (an instance cycle
 		 * would be, as potential, so that nothing real is hidden). */
-		if (cycles.v[i].undecided || lg_class_cycle_covered(&cycles.v[i], instance, class_of))
+		if (cycles.v[i].undecided ||
+		    lg_class_cycle_covered(&cycles.v[i], instance, class_of))
 			continue;
 		merge(f, lg_finding_from_cycle(f, cg, &cycles.v[i], true), t);
 	}
+	struct lg_finding **within;
+	size_t nwithin = lg_class_nesting_find(f, g, cg, class_of, lim, &within);
+	for (size_t i = 0; i < nwithin; i++)
+		merge(f, within[i], t);
+	free(within);
 	lg_cycles_free(&cycles);
 	lg_graph_free(cg);
 	free(class_of);

@@ -90,7 +90,8 @@ enum lg_finding_kind {
 
 struct lg_finding {
 	enum lg_finding_kind kind;
-	bool class_scope; /* a cycle between lock classes (lock_classes.h), not objects */
+	bool class_scope;  /* a cycle between lock classes (lock_classes.h), not objects */
+	bool within_class; /* two objects of one class in opposite orders (class_nesting.h) */
 	bool latent;
 	enum lg_latent_reason latent_reason;
 	bool undecided; /* feasibility search ran out of budget */

@@ -41,6 +41,8 @@ static void header(FILE *out, const struct lg_finding *fi, size_t rank)
 		fprintf(out, "Latent lock-order inversion between %zu locks (%s)", fi->ncycle_locks,
 		        fi->latent_reason == LG_LATENT_NO_OVERLAP ? "threads never overlapped"
 		                                                  : "seen in one thread only");
+	else if (fi->within_class)
+		fputs("Potential deadlock: two locks of one class taken in opposite orders", out);
 	else
 		fprintf(out, "Potential deadlock: lock-order inversion between %zu locks",
 		        fi->ncycle_locks);
@@ -53,6 +55,12 @@ static void header(FILE *out, const struct lg_finding *fi, size_t rank)
 		fputs("<p class=\"why\">One thread took them in both orders: it can not "
 		      "deadlock as it ran, but will once these paths run in different "
 		      "threads.</p>\n",
+		      out);
+	else if (fi->within_class)
+		fputs("<p class=\"why\">One path takes two objects of this class in address "
+		      "order, the other in the opposite order; they took different objects in "
+		      "this run, but when both take the same two, each waits for the "
+		      "other.</p>\n",
 		      out);
 }
 

@@ -17,10 +17,11 @@
  * What is inferred: a cycle between classes whose witnesses pass every
  * feasibility rule at the level of the objects involved (no trylock,
  * conflicting modes, held sets apart as objects, threads apart), and that is
- * not already an instance-level cycle of the same classes. What is not:
- * nesting within one class (two accounts at once) is never a cycle by itself
- * (see lg_class_nesting), and classes are formed per process: two paths that
- * only ever ran in different processes are not combined. */
+ * not already an instance-level cycle of the same classes. Nesting within
+ * one class (two accounts at once) is no cycle between classes; when the
+ * paths disagree on its order, class_nesting.h reports it. Classes are
+ * formed per process: two paths that only ever ran in different processes
+ * are not combined. */
 #ifndef LOCKGRAPH_LOCK_CLASSES_H
 #define LOCKGRAPH_LOCK_CLASSES_H
 

@@ -116,6 +116,10 @@ static void finding(struct lg_json *j, const struct lg_finding *fi)
 	lg_json_string(j, fi->kind == LG_FINDING_ACTUAL ? "actual-deadlock" : "potential-deadlock");
 	lg_json_key(j, "scope");
 	lg_json_string(j, fi->class_scope ? "class" : "instance");
+	if (fi->class_scope) {
+		lg_json_key(j, "within_class");
+		lg_json_bool(j, fi->within_class);
+	}
 	lg_json_key(j, "latent");
 	lg_json_bool(j, fi->latent);
 	if (fi->latent) {

@@ -141,6 +141,10 @@ static void at(const struct text *t, const struct lg_fstack *s)
 
 static void cycle_line(const struct text *t, const struct lg_finding *fi)
 {
+	if (fi->within_class) {
+		fprintf(t->out, "  class: %s\n", fi->locks[0].description);
+		return;
+	}
 	fprintf(t->out, "  cycle: ");
 	for (size_t i = 0; i < fi->ncycle_locks; i++)
 		fprintf(t->out, "%s → ", fi->locks[i].description);
@@ -157,6 +161,15 @@ static void fix_hint(const struct text *t, const struct lg_finding *fi)
 	paint(t, GREEN);
 	fprintf(t->out, "fix:");
 	plain(t);
+	if (fi->within_class) {
+		fprintf(t->out, " take two locks of this class in one order on every path: the "
+		                "path at\n       ");
+		at(t, &fi->edges[1 - fi->reversing_edge].acquire);
+		fprintf(t->out, " orders them by address;\n       the one at ");
+		at(t, &rev->acquire);
+		fprintf(t->out, " does not\n");
+		return;
+	}
 	fprintf(t->out, " take these locks in one order on every path.\n       ");
 	if (fi->kind == LG_FINDING_ACTUAL) {
 		fprintf(t->out, "For example ");
@@ -286,6 +299,9 @@ static void header(const struct text *t, const struct lg_finding *fi, size_t num
 		        "  (one thread took them in both orders: it can not deadlock as it ran,"
 		        " but will once\n  these paths run in different threads)\n",
 		        fi->nlocks);
+	else if (fi->within_class)
+		fprintf(t->out,
+		        "potential deadlock: two locks of one class taken in opposite orders\n");
 	else if (fi->class_scope)
 		fprintf(t->out,
 		        "potential deadlock: lock-order inversion between %zu lock classes\n",
@@ -294,7 +310,12 @@ static void header(const struct text *t, const struct lg_finding *fi, size_t num
 		fprintf(t->out, "potential deadlock: lock-order inversion between %zu locks\n",
 		        fi->nlocks);
 	plain(t);
-	if (fi->class_scope)
+	if (fi->within_class)
+		fprintf(t->out,
+		        "  (one path takes two objects of this class in address order, the other in"
+		        " the\n  opposite order; they took different objects in this run, but"
+		        " when both take the\n  same two, each waits for the other)\n");
+	else if (fi->class_scope)
 		fprintf(t->out,
 		        "  (the paths below took different objects of the same classes, so this run"
 		        " could not\n  deadlock; when they meet on one object, each waits for the"

@@ -6,7 +6,8 @@
  * created by node_new()), and two of them are held at once: nesting within
  * one class, which is not a cycle. The order is by the tree (parent first),
  * not by address, and it is the same on every path, so no pair of nodes is
- * ever taken both ways. lockgraph does not report nesting within a class.
+ * ever taken both ways. Every node has one parent (the nesting is a tree),
+ * so lockgraph does not read an address order into it.
  *
  * Threads "renamer" and "sizer" walk the same tree at the same time.
  *

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Lock classes: an inversion that only different objects of the same classes
 show is reported ("scope": "class"), ranked after instance findings and
-never as a second copy of one; nesting within a class is not a cycle.
+never as a second copy of one; nesting within a class is reported only
+when its paths disagree on an address order.
 
 Usage (meson passes the paths): test_classes.py --lockgraph EXE --lib SO
     --samples-src DIR --sample NAME PATH ... CASE
@@ -12,6 +13,11 @@ Cases:
   journal-fixed     journal_accounts --fixed: clean at both levels
   journal-off       --classes off, LOCKGRAPH_OPTIONS=classes=off: clean;
                     --classes sometimes: bad usage
+  refund            refund_order: exactly one finding within one class, the
+                    objects each path took, where, and the text's words
+  refund-fixed      refund_order --fixed: clean at both levels
+  refund-latent     refund_order --serial (the two paths in one thread after
+                    the other): latent, not potential
   object-tree       nesting parent before child, one class: clean
   ordered-transfer  nesting by address, one class: clean
   no-duplicates     bank_transfer and dining_philosophers: their instance
@@ -123,6 +129,69 @@ def journal_off(args):
     check(result.stdout == b"", "the program ran despite the bad option")
 
 
+REFUND_OUT = b"balances: 85 125 100 100\n"
+
+
+def refund(args):
+    result, report = run_json(args, "refund_order")
+    lgtest.check_status(result, FOUND, "a potential deadlock within one class")
+    check_equal(result.stdout, REFUND_OUT, "refund_order's output")
+    findings = report["findings"]
+    check_equal(len(findings), 1, "findings" + lgtest.findings_summary(report))
+    f = findings[0]
+    check_equal((f["kind"], f["scope"], f["within_class"], f["latent"]),
+                ("potential-deadlock", "class", True, False), "kind, scope, within_class, latent")
+    src = source(args, "refund_order")
+    init = lgtest.marker_line(src, "account-init")
+    accounts = f"accounts[].lock (created at account_open (refund_order.c:{init}))"
+    check_equal([lock["description"] for lock in f["locks"]], [accounts, accounts],
+                "both locks are the account class")
+    threads = {t["id"]: t["name"] for t in f["threads"]}
+    by_thread = {threads[e["thread"]]: e for e in f["edges"]}
+    check_equal(sorted(by_thread), ["payer", "refunder"], "the threads of the two paths")
+    ordered, reversed_ = by_thread["payer"], by_thread["refunder"]
+    check_equal((reversed_["from_object"], reversed_["to_object"]),
+                ("accounts[3].lock", "accounts[1].lock"), "the refund's objects")
+    check(ordered["from_object"] < ordered["to_object"]
+          and {ordered["from_object"], ordered["to_object"]} <= {
+              "accounts[0].lock", "accounts[1].lock", "accounts[2].lock"},
+          f"a transfer's objects, lower first: {ordered['from_object']}, {ordered['to_object']}")
+    check_frame(reversed_["acquire_stack"], "refund", "refund_order.c",
+                lgtest.marker_line(src, "refund-second"), "the refund's second lock")
+    check_frame(reversed_["held_stack"], "refund", "refund_order.c",
+                lgtest.marker_line(src, "refund-first"), "the refund's first lock")
+    check_frame(ordered["acquire_stack"], "lock_by_address", "refund_order.c",
+                lgtest.marker_line(src, "ordered-second"), "the transfer's second lock")
+
+    prog = lgtest.sample_path(args, "refund_order")
+    with lgtest.temp_dir() as cwd:
+        text = lgtest.run([args.lockgraph, "run", "--", prog], cwd=cwd)
+    lgtest.check_status(text, FOUND, "the text report")
+    refund_line = lgtest.marker_line(src, "refund-second")
+    for words in ("potential deadlock: two locks of one class taken in opposite orders",
+                  "they took different objects in this run, but when both take the\n"
+                  "  same two, each waits for the other",
+                  f"class: {accounts}\n",
+                  "'refunder' took accounts[1].lock while holding accounts[3].lock",
+                  f"the one at refund ({src}:{refund_line}) does not"):
+        check(words in text.err, f"the text report does not say {words!r}" + text.describe())
+
+
+def refund_fixed(args):
+    result, report = run_json(args, "refund_order", flags=["--fixed"])
+    check_clean(result, report, REFUND_OUT, "refund_order --fixed")
+
+
+def refund_latent(args):
+    result, report = run_json(args, "refund_order", flags=["--serial"])
+    lgtest.check_status(result, 0, "a latent finding only")
+    check_equal(result.stdout, REFUND_OUT, "refund_order --serial's output")
+    check_equal([(f["scope"], f["within_class"], f["latent"], f["latent_reason"])
+                 for f in report["findings"]],
+                [("class", True, True, "threads never overlapped")],
+                "one latent finding" + lgtest.findings_summary(report))
+
+
 def object_tree(args):
     result, report = run_json(args, "object_tree")
     check_clean(result, report, b"tree: 7 nodes, total size 70, 6 renames\n", "object_tree")
@@ -159,5 +228,6 @@ def ranking(args):
 
 if __name__ == "__main__":
     lgtest.main({"journal": journal, "journal-fixed": journal_fixed, "journal-off": journal_off,
+                 "refund": refund, "refund-fixed": refund_fixed, "refund-latent": refund_latent,
                  "object-tree": object_tree, "ordered-transfer": ordered_transfer,
                  "no-duplicates": no_duplicates, "ranking": ranking})

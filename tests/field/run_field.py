@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""lockgraph on real programs (issue 11): Debian's own multi-threaded
+"""lockgraph on real programs: Debian's own multi-threaded
 programs, each run natively, preloaded with liblockgraph.so, and under
 `lockgraph run`, interleaved and repeated; checks that every run computes
 the same verified result with the same exit status, collects every finding

@@ -98,6 +98,37 @@ void tb_lock(struct tb *b, uint32_t id, uint64_t address)
 	tb_record(b, LG_REC_LOCK, &l, sizeof(l));
 }
 
+void tb_lock_init(struct tb *b, uint32_t id, uint64_t address, uint32_t init_stack)
+{
+	struct lg_rec_lock l = {
+	        .id = id,
+	        .address = address,
+	        .kind = LG_LOCK_MUTEX,
+	        .flags = LG_LOCK_INITIALIZED,
+	        .size = 40,
+	        .init_stack = init_stack,
+	        .first_stack = 1,
+	};
+	tb_record(b, LG_REC_LOCK, &l, sizeof(l));
+}
+
+void tb_acquire_nested(struct tb *b, uint32_t thread, uint32_t outer, uint32_t outer_stack,
+                       uint32_t inner, uint32_t inner_stack)
+{
+	struct {
+		struct lg_rec_acquire a;
+		struct lg_rec_held h;
+	} __attribute__((packed)) r = {
+	        .a = {.thread = thread,
+	              .lock = inner,
+	              .stack = inner_stack,
+	              .mode = LG_MODE_EXCLUSIVE,
+	              .nheld = 1},
+	        .h = {.lock = outer, .stack = outer_stack, .mode = LG_MODE_EXCLUSIVE},
+	};
+	tb_record(b, LG_REC_ACQUIRE, &r, sizeof(r));
+}
+
 void tb_acquire(struct tb *b, uint32_t thread, uint32_t lock, uint8_t flags, const uint32_t *held,
                 unsigned nheld)
 {

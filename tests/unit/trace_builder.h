@@ -26,6 +26,12 @@ void tb_thread_at(struct tb *b, uint32_t id, uint32_t parent, uint64_t create_se
                   const char *name);
 void tb_join(struct tb *b, uint32_t joiner, uint32_t joined, uint64_t seq);
 void tb_lock(struct tb *b, uint32_t id, uint64_t address);
+/* A lock created by an init call at init_stack (its class, by default). */
+void tb_lock_init(struct tb *b, uint32_t id, uint64_t address, uint32_t init_stack);
+/* Thread took inner (at inner_stack) while holding only outer (taken at
+ * outer_stack), both exclusive. */
+void tb_acquire_nested(struct tb *b, uint32_t thread, uint32_t outer, uint32_t outer_stack,
+                       uint32_t inner, uint32_t inner_stack);
 /* Thread took lock (flags: enum lg_acq_flags) holding the given locks, all
  * in exclusive mode, with stack id 1 everywhere. */
 void tb_acquire(struct tb *b, uint32_t thread, uint32_t lock, uint8_t flags, const uint32_t *held,
