@@ -94,9 +94,9 @@ void lg_acquired_slow(struct lg_thread *t, uintptr_t addr, uintptr_t site, uint8
 	struct lg_stack *stack = NULL;
 	if (!atomic_load_explicit(&l->first_stack, memory_order_acquire)) {
 		stack = lg_stack_capture();
-		struct lg_stack *none = NULL;
+		uint32_t none = 0;
 		atomic_store_explicit(&l->first_thread, t->id, memory_order_relaxed);
-		atomic_compare_exchange_strong(&l->first_stack, &none, stack);
+		atomic_compare_exchange_strong(&l->first_stack, &none, lg_stack_id(stack));
 	}
 
 	unsigned slot = lg_site_slot(site);
@@ -189,6 +189,6 @@ void lg_lock_reinit(uintptr_t addr, uint8_t kind, int destroyed)
 	if (destroyed)
 		lg_lock_table_retire(addr);
 	else
-		lg_lock_table_init_at(addr, kind, lg_stack_capture());
+		lg_lock_table_init_at(addr, kind, lg_stack_id(lg_stack_capture()));
 	errno = saved_errno;
 }

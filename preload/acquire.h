@@ -51,11 +51,13 @@ struct lg_lock *lg_lock_of(struct lg_thread *t, uintptr_t addr, uint8_t kind);
 void lg_record_order(struct lg_thread *t, struct lg_lock *l, uint8_t mode, uint8_t flags,
                      struct lg_stack **stack);
 
-/* Identity of a held lock inside the held-set hash: held_key is already
- * well mixed, so the modes (0..2) only need to make it differ. */
+/* Identity of a held lock inside the held-set hash: the id times an odd
+ * 64-bit constant (Fibonacci hashing) spreads ids over all 64 bits, one
+ * multiply, and no two ids below 2^32 meet even with the modes (1, 2)
+ * added. Not stored in the lock record, which stays small. */
 static inline uint64_t lg_held_key(const struct lg_lock *l, uint8_t mode)
 {
-	return l->held_key + mode;
+	return (uint64_t)l->id * 0x9e3779b97f4a7c15ULL + mode;
 }
 
 /* The edge-cache key of taking l in mode/flags while holding the current

@@ -36,7 +36,7 @@ void *lg_arena_reserve(size_t size)
 
 void *lg_arena_alloc(size_t size)
 {
-	size = (size + 15) & ~(size_t)15;
+	size = (size + 7) & ~(size_t)7; /* no record needs more alignment */
 	if (size > CHUNK_SIZE / 4)
 		return lg_arena_reserve(size);
 	void *p = NULL;

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-/* Returns zeroed memory aligned to 16 bytes, or NULL when the system is out
+/* Returns zeroed memory aligned to 8 bytes, or NULL when the system is out
  * of memory or the arena reached its cap (the caller records a capacity
  * warning). Thread-safe. */
 void *lg_arena_alloc(size_t size);

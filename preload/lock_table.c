@@ -15,8 +15,10 @@ static bool capped; /* lock table lock */
 
 bool lg_lock_table_init(void)
 {
-	/* 2^20 buckets: 8 MiB of address space, paid for page by page. */
-	return lg_table_init(&locks, 20);
+	/* 2^18 buckets: 2 MiB of address space, paid for page by page; a
+	 * million locks make chains of four, walked only when a thread's
+	 * lock cache misses. */
+	return lg_table_init(&locks, 18);
 }
 
 static struct lg_lock *newest(uintptr_t addr)
@@ -25,7 +27,7 @@ static struct lg_lock *newest(uintptr_t addr)
 }
 
 /* Caller holds locks.lock. */
-static struct lg_lock *insert(uintptr_t addr, uint8_t kind, struct lg_stack *init_stack)
+static struct lg_lock *insert(uintptr_t addr, uint8_t kind, uint32_t init_stack)
 {
 	if (atomic_load(&next_id) >= (uint32_t)lg_opts.max_locks) {
 		if (!capped) {
@@ -38,12 +40,13 @@ static struct lg_lock *insert(uintptr_t addr, uint8_t kind, struct lg_stack *ini
 		return NULL;
 	}
 	struct lg_lock *prev = newest(addr);
-	struct lg_lock *l = lg_arena_alloc(sizeof(*l));
+	size_t size = sizeof(struct lg_lock) +
+	              (kind == LG_LOCK_RWLOCK ? sizeof(struct lg_lock_readers) : 0);
+	struct lg_lock *l = lg_arena_alloc(size);
 	if (!l)
 		return NULL;
 	l->node.key = addr;
 	l->id = atomic_fetch_add(&next_id, 1) + 1;
-	l->held_key = lg_mix64(l->id);
 	l->generation = prev ? prev->generation + 1 : 0;
 	l->kind = kind;
 	if (init_stack) {
@@ -70,12 +73,12 @@ struct lg_lock *lg_lock_table_get(uintptr_t addr, uint8_t kind)
 	lg_ilock_lock(&locks.lock);
 	l = newest(addr);
 	if (!l || atomic_load_explicit(&l->dead, memory_order_relaxed))
-		l = insert(addr, kind, NULL);
+		l = insert(addr, kind, 0);
 	lg_ilock_unlock(&locks.lock);
 	return l;
 }
 
-void lg_lock_table_init_at(uintptr_t addr, uint8_t kind, struct lg_stack *init_stack)
+void lg_lock_table_init_at(uintptr_t addr, uint8_t kind, uint32_t init_stack)
 {
 	lg_ilock_lock(&locks.lock);
 	insert(addr, kind, init_stack);

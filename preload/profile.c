@@ -73,7 +73,7 @@ static struct lg_profile_table *table_of(struct lg_thread *t)
 
 static unsigned slot_of(const struct lg_lock *l, uintptr_t site, uint32_t mask)
 {
-	return (unsigned)(lg_mix64(l->held_key ^ site) & mask);
+	return (unsigned)(lg_mix64(l->id ^ site) & mask);
 }
 
 /* The entry for (l, site), added if new; NULL when out of memory. */

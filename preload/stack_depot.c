@@ -19,6 +19,32 @@ static struct lg_table depot;
 static _Atomic uint32_t next_id;
 static bool capped; /* depot lock */
 
+/* id -> stack, for records that keep a stack as its 32-bit id (lock
+ * records: a million of them in a big program). Chunks of 2^16 pointers,
+ * mapped as the ids reach them; published with release stores so that a
+ * reader that sees an id sees its stack. */
+#define BY_ID_BITS 16
+#define BY_ID_MASK ((1u << BY_ID_BITS) - 1)
+static struct lg_stack *_Atomic *_Atomic by_id[((1u << 30) >> BY_ID_BITS) + 1];
+
+/* Makes room for id in by_id; caller holds the depot lock. */
+static bool by_id_room(uint32_t id)
+{
+	if (atomic_load_explicit(&by_id[id >> BY_ID_BITS], memory_order_relaxed))
+		return true;
+	struct lg_stack *_Atomic *chunk = lg_arena_reserve((BY_ID_MASK + 1) * sizeof(*chunk));
+	if (chunk)
+		atomic_store_explicit(&by_id[id >> BY_ID_BITS], chunk, memory_order_release);
+	return chunk != NULL;
+}
+
+struct lg_stack *lg_stack_of_id(uint32_t id)
+{
+	struct lg_stack *_Atomic *chunk =
+	        id ? atomic_load_explicit(&by_id[id >> BY_ID_BITS], memory_order_acquire) : NULL;
+	return chunk ? atomic_load_explicit(&chunk[id & BY_ID_MASK], memory_order_acquire) : NULL;
+}
+
 bool lg_stack_depot_init(void)
 {
 	return lg_table_init(&depot, 16);
@@ -60,7 +86,7 @@ static struct lg_stack *intern(const uint64_t *pcs, unsigned n, unsigned flags)
 			        "LOCKGRAPH_OPTIONS=max_stacks)",
 			        lg_opts.max_stacks);
 		}
-	} else if (!s) {
+	} else if (!s && by_id_room(atomic_load(&next_id) + 1)) {
 		s = lg_arena_alloc(sizeof(*s) + n * sizeof(uint64_t));
 		if (s) {
 			s->node.key = key;
@@ -68,6 +94,8 @@ static struct lg_stack *intern(const uint64_t *pcs, unsigned n, unsigned flags)
 			s->nframes = (uint16_t)n;
 			s->flags = (uint16_t)flags;
 			memcpy(s->pcs, pcs, n * sizeof(uint64_t));
+			atomic_store_explicit(&by_id[s->id >> BY_ID_BITS][s->id & BY_ID_MASK], s,
+			                      memory_order_release);
 			lg_table_insert_locked(&depot, &s->node);
 		}
 	}

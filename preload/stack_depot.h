@@ -29,6 +29,15 @@ struct lg_stack *lg_stack_capture(void);
  * was not captured when it was taken (flag LG_STACK_CALL_SITE_ONLY). */
 struct lg_stack *lg_stack_call_site(uintptr_t pc);
 
+/* The stack with this id, NULL for 0. */
+struct lg_stack *lg_stack_of_id(uint32_t id);
+
+/* Its id, 0 for NULL (no stack). */
+static inline uint32_t lg_stack_id(const struct lg_stack *s)
+{
+	return s ? s->id : 0;
+}
+
 uint64_t lg_stack_count(void);
 
 #endif

@@ -387,9 +387,9 @@ static void lock_typed_locked(struct lg_lock *l, uint8_t type)
 	if (l->written_epoch == epoch)
 		return;
 	l->written_epoch = epoch;
-	struct lg_stack *first = atomic_load(&l->first_stack);
-	stack_locked(l->init_stack);
-	stack_locked(first);
+	uint32_t first = atomic_load(&l->first_stack);
+	stack_locked(lg_stack_of_id(l->init_stack));
+	stack_locked(lg_stack_of_id(first));
 	struct lg_rec_lock r = {
 	        .id = l->id,
 	        .generation = l->generation,
@@ -397,8 +397,8 @@ static void lock_typed_locked(struct lg_lock *l, uint8_t type)
 	        .kind = l->kind,
 	        .flags = l->flags | type,
 	        .size = lg_lock_kind_size(l->kind),
-	        .init_stack = l->init_stack ? l->init_stack->id : 0,
-	        .first_stack = first ? first->id : 0,
+	        .init_stack = l->init_stack,
+	        .first_stack = first,
 	        .first_thread = atomic_load(&l->first_thread),
 	};
 	begin(LG_REC_LOCK);

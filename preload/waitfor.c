@@ -119,9 +119,9 @@ static unsigned blockers(const struct lg_lock *l, uint8_t mode, uint32_t *out)
 	uint32_t owner = atomic_load_explicit(&l->owner, memory_order_acquire);
 	if (owner)
 		out[n++] = owner;
-	if (mode == LG_MODE_EXCLUSIVE)
+	if (mode == LG_MODE_EXCLUSIVE && lg_lock_has_readers(l))
 		for (int i = 0; i < LG_LOCK_READERS; i++) {
-			uint32_t r = atomic_load_explicit(&l->readers[i], memory_order_acquire);
+			uint32_t r = atomic_load_explicit(&l->readers->id[i], memory_order_acquire);
 			if (r)
 				out[n++] = r;
 		}
@@ -132,8 +132,8 @@ static bool holds(const struct lg_lock *l, uint32_t id)
 {
 	if (atomic_load_explicit(&l->owner, memory_order_acquire) == id)
 		return true;
-	for (int i = 0; i < LG_LOCK_READERS; i++)
-		if (atomic_load_explicit(&l->readers[i], memory_order_acquire) == id)
+	for (int i = 0; i < LG_LOCK_READERS && lg_lock_has_readers(l); i++)
+		if (atomic_load_explicit(&l->readers->id[i], memory_order_acquire) == id)
 			return true;
 	return false;
 }
