@@ -45,14 +45,20 @@ struct result {
 	struct lg_findings f;
 };
 
-static void analyze(struct tb *b, struct result *r)
+static void analyze_as(struct tb *b, struct result *r, enum lg_class_mode classes)
 {
 	tb_end(b);
 	char err[256] = "";
 	r->trace = lg_trace_parse("test.lgt", b->data, b->len, err, sizeof(err));
 	cr_assert_not_null(r->trace, "trace did not parse: %s", err);
 	lg_findings_init(&r->f);
+	r->f.classes = classes;
 	lg_findings_add_trace(&r->f, r->trace, &lg_cycle_default_limits);
+}
+
+static void analyze(struct tb *b, struct result *r)
+{
+	analyze_as(b, r, LG_CLASSES_INIT_SITE);
 }
 
 static void done(struct tb *b, struct result *r)
@@ -60,6 +66,15 @@ static void done(struct tb *b, struct result *r)
 	lg_findings_free(&r->f);
 	lg_trace_free(r->trace);
 	tb_free(b);
+}
+
+/* The trace in b has no finding at all. */
+static void expect_clean(struct tb *b)
+{
+	struct result r;
+	analyze(b, &r);
+	cr_expect_eq(r.f.n, 0, "findings: %zu", r.f.n);
+	done(b, &r);
 }
 
 /* Transfers between 1 and 2, 1 and 3, 2 and 3 (lower first) on one path. */
@@ -97,10 +112,7 @@ Test(class_nesting, one_address_order_everywhere_is_clean)
 	accounts(&b, 3);
 	transfers(&b, 2);
 	other(&b, 3, 4, 6);
-	struct result r;
-	analyze(&b, &r);
-	cr_expect_eq(r.f.n, 0, "findings: %zu", r.f.n);
-	done(&b, &r);
+	expect_clean(&b);
 }
 
 Test(class_nesting, a_tree_is_not_an_address_order)
@@ -114,10 +126,7 @@ Test(class_nesting, a_tree_is_not_an_address_order)
 	ordered(&b, 2, 1, 3);
 	ordered(&b, 2, 2, 4);
 	other(&b, 3, 6, 5);
-	struct result r;
-	analyze(&b, &r);
-	cr_expect_eq(r.f.n, 0, "findings: %zu", r.f.n);
-	done(&b, &r);
+	expect_clean(&b);
 }
 
 Test(class_nesting, one_pair_shows_no_order)
@@ -126,10 +135,7 @@ Test(class_nesting, one_pair_shows_no_order)
 	accounts(&b, 3);
 	ordered(&b, 2, 1, 3);
 	other(&b, 3, 4, 3); /* 3 inside 1 and inside 4: no tree */
-	struct result r;
-	analyze(&b, &r);
-	cr_expect_eq(r.f.n, 0, "findings: %zu", r.f.n);
-	done(&b, &r);
+	expect_clean(&b);
 }
 
 Test(class_nesting, one_thread_is_latent)
@@ -168,16 +174,8 @@ Test(class_nesting, off_reports_objects_only)
 	accounts(&b, 3);
 	transfers(&b, 2);
 	other(&b, 3, 6, 4);
-	tb_end(&b);
-	char err[256] = "";
-	struct lg_trace *t = lg_trace_parse("test.lgt", b.data, b.len, err, sizeof(err));
-	cr_assert_not_null(t, "trace did not parse: %s", err);
-	struct lg_findings f;
-	lg_findings_init(&f);
-	f.classes = LG_CLASSES_OFF;
-	lg_findings_add_trace(&f, t, &lg_cycle_default_limits);
-	cr_expect_eq(f.n, 0, "findings: %zu", f.n);
-	lg_findings_free(&f);
-	lg_trace_free(t);
-	tb_free(&b);
+	struct result r;
+	analyze_as(&b, &r, LG_CLASSES_OFF);
+	cr_expect_eq(r.f.n, 0, "findings: %zu", r.f.n);
+	done(&b, &r);
 }
