@@ -63,6 +63,12 @@ struct lg_finding *lg_finding_from_deadlock(struct lg_findings *f, const struct 
 		const struct lg_trace_waiter *w = &d->waiters[i];
 		size_t ti = lg_finding_thread(f, t, fi, w->thread, thread_ids);
 		struct lg_fthread *th = &fi->threads[ti];
+		/* A corrupt record may list one thread twice: its last wait
+		 * is the one shown. */
+		lg_fstack_free(&th->wait_stack);
+		for (size_t h = 0; h < th->nholding; h++)
+			lg_fstack_free(&th->holding[h].stack);
+		free(th->holding);
 		th->waiting_for = (ptrdiff_t)((i + 1) % n);
 		th->timed_wait = w->flags & LG_ACQ_TIMED;
 		lg_finding_stack(f, t, w->wait_stack, &th->wait_stack);
