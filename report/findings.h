@@ -167,6 +167,8 @@ struct lg_traced_process {
 struct lg_findings {
 	struct lg_finding **v;
 	int classes; /* enum lg_class_mode: whether to look for cycles between lock classes */
+	/* --source-root: SARIF names files under it relative to it; NULL if unset. */
+	const char *source_root;
 	struct lg_profile profile; /* present when traces had profile records */
 	size_t n, cap;
 	struct lg_idmap by_signature; /* signature hash -> index + 1 */

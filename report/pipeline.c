@@ -115,6 +115,7 @@ void lg_pipeline_run(const struct lg_report_options *o, char *const *paths, size
 	struct lg_findings f;
 	lg_findings_init(&f);
 	f.classes = o->classes;
+	f.source_root = o->source_root;
 	lg_symbolizer_set_search(f.sym, o->debug_dirs, o->ndebug_dirs, o->debuginfod_urls);
 	analyze(o, paths, npaths, &f, r);
 	lg_findings_rank(&f);

@@ -120,19 +120,37 @@ static bool usable(const struct lg_frame *fr)
 	return fr && ((fr->file && fr->line) || fr->function);
 }
 
+/* file relative to root (--source-root), or NULL when it is not inside. */
+static const char *under_root(const char *file, const char *root)
+{
+	size_t n = root ? strlen(root) : 0;
+	if (!n || strncmp(file, root, n) != 0)
+		return NULL;
+	if (root[n - 1] == '/')
+		return file[n] ? file + n : NULL;
+	return file[n] == '/' && file[n + 1] ? file + n + 1 : NULL;
+}
+
 /* A location object's members: the source line when known, else the
- * function by name (a frame without debug information). */
-static void location_body(struct lg_json *j, const struct lg_frame *fr)
+ * function by name (a frame without debug information). A file under the
+ * source root is named relative to it, with uriBaseId SRCROOT (what code
+ * scanning services match against the repository). */
+static void location_body(struct lg_json *j, const struct lg_frame *fr, const char *root)
 {
 	if (fr->file && fr->line) {
 		struct lg_strbuf b = {0};
-		uri(&b, fr->file);
+		const char *relative = under_root(fr->file, root);
+		uri(&b, relative ? relative : fr->file);
 		lg_json_key(j, "physicalLocation");
 		lg_json_object_begin(j);
 		lg_json_key(j, "artifactLocation");
 		lg_json_object_begin(j);
 		lg_json_key(j, "uri");
 		lg_json_string(j, lg_strbuf_str(&b));
+		if (relative) {
+			lg_json_key(j, "uriBaseId");
+			lg_json_string(j, "SRCROOT");
+		}
 		lg_json_object_end(j);
 		lg_json_key(j, "region");
 		lg_json_object_begin(j);
@@ -156,13 +174,13 @@ static void location_body(struct lg_json *j, const struct lg_frame *fr)
 }
 
 static void flow_location(struct lg_json *j, const struct lg_frame *fr, const char *kind,
-                          const char *message)
+                          const char *message, const char *root)
 {
 	lg_json_object_begin(j);
 	lg_json_key(j, "location");
 	lg_json_object_begin(j);
 	if (fr)
-		location_body(j, fr);
+		location_body(j, fr, root);
 	text_object(j, "message", message);
 	lg_json_object_end(j);
 	if (kind) {
@@ -177,7 +195,8 @@ static void flow_location(struct lg_json *j, const struct lg_frame *fr, const ch
 /* One edge as a thread flow: where its thread took the held lock, then
  * the acquisition (or wait) with the frames that led to it, innermost
  * first. */
-static void thread_flow(struct lg_json *j, const struct lg_finding *fi, const struct lg_fedge *e)
+static void thread_flow(struct lg_json *j, const struct lg_finding *fi, const struct lg_fedge *e,
+                        const char *root)
 {
 	const char *held = fi->locks[e->from].description;
 	const char *wanted = fi->locks[e->to].description;
@@ -197,7 +216,7 @@ static void thread_flow(struct lg_json *j, const struct lg_finding *fi, const st
 	if (usable(top)) {
 		lg_strbuf_reset(&b);
 		lg_strbuf_printf(&b, "%s taken here", held);
-		flow_location(j, top, "acquire", lg_strbuf_str(&b));
+		flow_location(j, top, "acquire", lg_strbuf_str(&b), root);
 		shown++;
 	}
 	size_t n = lg_render_frames(&e->acquire);
@@ -216,11 +235,11 @@ static void thread_flow(struct lg_json *j, const struct lg_finding *fi, const st
 			                 e->acquire.frames[i - 1].function
 			                         ? e->acquire.frames[i - 1].function
 			                         : "??");
-		flow_location(j, fr, i == 0 ? "acquire" : "call", lg_strbuf_str(&b));
+		flow_location(j, fr, i == 0 ? "acquire" : "call", lg_strbuf_str(&b), root);
 		shown++;
 	}
 	if (shown == 0) /* a thread flow needs one location; say why it has no place */
-		flow_location(j, NULL, NULL, "no stack was recorded for this acquisition");
+		flow_location(j, NULL, NULL, "no stack was recorded for this acquisition", root);
 	lg_json_array_end(j);
 	lg_json_object_end(j);
 	lg_strbuf_free(&b);
@@ -277,7 +296,7 @@ static void message(struct lg_strbuf *b, const struct lg_finding *fi)
 	lg_strbuf_free(&locks);
 }
 
-static void result(struct lg_json *j, const struct lg_finding *fi)
+static void result(struct lg_json *j, const struct lg_finding *fi, const char *root)
 {
 	size_t r = rule_of(fi);
 	struct lg_strbuf b = {0};
@@ -295,7 +314,7 @@ static void result(struct lg_json *j, const struct lg_finding *fi)
 		lg_json_key(j, "locations");
 		lg_json_array_begin(j);
 		lg_json_object_begin(j);
-		location_body(j, where);
+		location_body(j, where, root);
 		lg_json_object_end(j);
 		lg_json_array_end(j);
 	}
@@ -312,7 +331,7 @@ static void result(struct lg_json *j, const struct lg_finding *fi)
 	lg_json_key(j, "threadFlows");
 	lg_json_array_begin(j);
 	for (size_t i = 0; i < fi->nedges; i++)
-		thread_flow(j, fi, &fi->edges[i]);
+		thread_flow(j, fi, &fi->edges[i], root);
 	lg_json_array_end(j);
 	lg_json_object_end(j);
 	lg_json_array_end(j);
@@ -366,10 +385,25 @@ void lg_render_sarif(FILE *out, const struct lg_findings *f)
 	driver(&j);
 	lg_json_object_end(&j);
 	invocation(&j, f);
+	if (f->source_root) {
+		/* Where SRCROOT-relative locations resolve on this machine. */
+		struct lg_strbuf b = {0};
+		uri(&b, f->source_root);
+		if (b.len && lg_strbuf_str(&b)[b.len - 1] != '/')
+			lg_strbuf_puts(&b, "/");
+		lg_json_key(&j, "originalUriBaseIds");
+		lg_json_object_begin(&j);
+		lg_json_key(&j, "SRCROOT");
+		lg_json_object_begin(&j);
+		lg_json_key(&j, "uri");
+		lg_json_string(&j, lg_strbuf_str(&b));
+		lg_json_object_end(&j);
+		lg_json_object_end(&j);
+	}
 	lg_json_key(&j, "results");
 	lg_json_array_begin(&j);
 	for (size_t i = 0; i < f->n; i++)
-		result(&j, f->v[i]);
+		result(&j, f->v[i], f->source_root);
 	lg_json_array_end(&j);
 	lg_json_object_end(&j);
 	lg_json_array_end(&j);

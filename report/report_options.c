@@ -1,6 +1,7 @@
 /* See report_options.h. */
 #include "report_options.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,8 @@ const char lg_report_options_help[] =
         "                       searched in order, before /usr/lib/debug)\n"
         "  --debuginfod         ask the debuginfod servers in DEBUGINFOD_URLS for what\n"
         "                       no local file has (never without this option)\n"
+        "  --source-root DIR    in SARIF, name source files under DIR relative to it\n"
+        "                       (uriBaseId SRCROOT), as code scanning services expect\n"
         "  --classes MODE       init-site (the default): also report cycles between lock\n"
         "                       classes (the locks one init call creates, an array's\n"
         "                       elements), which different objects close; off: objects\n"
@@ -78,6 +81,26 @@ static int set_fail_on(struct lg_report_options *o, const char *value, size_t le
 	return lg_error("unknown fail-on level '%.*s'%s (expected actual, potential, latent or "
 	                "none)",
 	                (int)len, value, where);
+}
+
+/* The source root as a canonical absolute path: DWARF names files by the
+ * compiler's working directory, which getcwd() gave it with symbolic links
+ * resolved, so realpath() makes the two comparable. */
+static int set_source_root(struct lg_report_options *o, const char *dir)
+{
+	struct stat st;
+	if (!*dir)
+		return lg_error("--source-root needs a directory");
+	if (stat(dir, &st) != 0)
+		return lg_error("--source-root '%s': no such directory", dir);
+	if (!S_ISDIR(st.st_mode))
+		return lg_error("--source-root '%s' is not a directory", dir);
+	char *root = realpath(dir, NULL);
+	if (!root)
+		return lg_error("--source-root '%s': %s", dir, strerror(errno));
+	free(o->source_root);
+	o->source_root = root;
+	return 0;
 }
 
 /* Checked now, like the other files options name: a typo would only
@@ -186,6 +209,8 @@ int lg_report_options_set(struct lg_report_options *o, const char *name, const c
 		return lg_suppressions_load(&o->suppressions, value) ? 0 : -1;
 	if (strcmp(name, "debug-dir") == 0)
 		return add_debug_dir(o, value);
+	if (strcmp(name, "source-root") == 0)
+		return set_source_root(o, value);
 	if (strcmp(name, "debuginfod") == 0)
 		return set_debuginfod(o);
 	if (strcmp(name, "baseline") == 0) {
@@ -213,6 +238,8 @@ void lg_report_options_free(struct lg_report_options *o)
 	lg_baseline_free(o->baseline);
 	free(o->debug_dirs);
 	free(o->debuginfod_urls);
+	free(o->source_root);
+	o->source_root = NULL;
 	o->suppressions = NULL;
 	o->baseline = NULL;
 	o->debug_dirs = NULL;
@@ -224,9 +251,9 @@ int lg_report_options_parse(struct lg_report_options *o, int argc, char **argv,
                             const struct lg_command_option *extra, bool stop_at_operand,
                             void (*usage)(FILE *))
 {
-	static const char *const shared[] = {"format",       "output",   "exitcode", "fail-on",
-	                                     "suppressions", "baseline", "sort",     "top",
-	                                     "debug-dir",    "classes"};
+	static const char *const shared[] = {"format",       "output",   "exitcode",   "fail-on",
+	                                     "suppressions", "baseline", "sort",       "top",
+	                                     "debug-dir",    "classes",  "source-root"};
 	static const char *const shared_flags[] = {"debuginfod"};
 	struct option longopts[24];
 	size_t n = 0;

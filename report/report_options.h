@@ -48,6 +48,9 @@ struct lg_report_options {
 	 * from DEBUGINFOD_URLS when the option is parsed; NULL without it (a
 	 * report never uses the network unasked). */
 	char *debuginfod_urls;
+	/* --source-root DIR, made absolute: SARIF locations under it are
+	 * relative to it (uriBaseId SRCROOT). NULL: every path absolute. */
+	char *source_root;
 	/* The lock profile's tables (lock_profile.h): rows shown, order. */
 	size_t top;
 	int sort;    /* enum lg_profile_sort */
@@ -61,8 +64,8 @@ void lg_report_options_free(struct lg_report_options *o);
 int lg_report_options_init(struct lg_report_options *o, FILE *stream);
 
 /* Applies --format, --output, --exitcode, --fail-on, --suppressions,
- * --baseline, --debug-dir or --debuginfod (name without dashes; value NULL
- * for --debuginfod, which takes none). Returns 0, or -1 after printing an
+ * --baseline, --debug-dir, --source-root or --debuginfod (name without
+ * dashes; value NULL for --debuginfod, which takes none). Returns 0, or -1 after printing an
  * error. */
 int lg_report_options_set(struct lg_report_options *o, const char *name, const char *value);
 

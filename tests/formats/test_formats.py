@@ -15,6 +15,11 @@ a real parser or validator against the JSON report of the same traces:
                   and a broken copy must fail), one result per finding with
                   its rule, level, fingerprint, location and a thread flow
                   per edge
+  sarif-source-root
+                  --source-root (through a symbolic link, with a trailing
+                  slash): files under it relative with uriBaseId SRCROOT,
+                  the others absolute, still valid; a missing directory or
+                  a file is exit status 2, named
   dot             every lock and edge in its cluster; Graphviz reads it
                   (`dot -Tjson`, compared node by node) when installed
   svg             well-formed XML (xml.etree) holding every lock's name
@@ -122,13 +127,14 @@ def make_traces(args, tmp, names=tuple(SAMPLES), odd=True):
     return traces
 
 
-def report(args, tmp, fmt, traces, status=FOUND, env=None):
-    """`lockgraph report --format FMT --output F TRACES`; returns F's bytes."""
+def report(args, tmp, fmt, traces, status=FOUND, env=None, options=()):
+    """`lockgraph report [OPTIONS] --format FMT --output F TRACES`; returns F's
+    bytes."""
     out = os.path.join(tmp, f"report.{fmt}")
     if os.path.exists(out):
         os.unlink(out)
-    result = lgtest.run([args.lockgraph, "report", "--format", fmt, "--output", out, traces],
-                        cwd=tmp, env=env)
+    result = lgtest.run([args.lockgraph, "report"] + list(options)
+                        + ["--format", fmt, "--output", out, traces], cwd=tmp, env=env)
     lgtest.check_status(result, status, f"lockgraph report --format {fmt}")
     check(not result.stdout, f"--format {fmt} with --output printed to stdout" + result.describe())
     check(os.path.exists(out), f"--format {fmt}: no report written" + result.describe())
@@ -376,6 +382,42 @@ def case_sarif(args):
                if ODD_SOURCE.split()[0] in step["location"].get("physicalLocation", {}).get(
                    "artifactLocation", {}).get("uri", "")]
         check(odd, "no location in the oddly named source file")
+
+
+def case_sarif_source_root(args):
+    with lgtest.temp_dir() as tmp:
+        traces = make_traces(args, tmp)
+        data = json_report(args, tmp, traces)
+        root = os.path.realpath(args.samples_src)
+        # A trailing slash, and a path through a symbolic link: the same root.
+        link = os.path.join(tmp, "src-link")
+        os.symlink(root, link)
+        raw = report(args, tmp, "sarif", traces, options=["--source-root", link + "/"])
+        sarif = check_valid_sarif(tmp, raw, "report --format sarif --source-root")
+        run = sarif["runs"][0]
+        check_equal(run.get("originalUriBaseIds"),
+                    {"SRCROOT": {"uri": file_uri(root) + "/"}}, "originalUriBaseIds")
+        inside = outside = 0
+        for result, finding in zip(run["results"], data["findings"]):
+            where = top_frame(finding["edges"][-1]["acquire_stack"])
+            artifact = result["locations"][0]["physicalLocation"]["artifactLocation"]
+            if where["file"].startswith(root + "/"):
+                inside += 1
+                check_equal(artifact, {"uri": file_uri(where["file"][len(root) + 1:]),
+                                       "uriBaseId": "SRCROOT"},
+                            f"location of {finding['signature']} under the source root")
+            else:
+                outside += 1
+                check_equal(artifact, {"uri": file_uri(where["file"])},
+                            f"location of {finding['signature']} outside the source root")
+        check(inside and outside, f"findings inside ({inside}) and outside ({outside}) the root")
+        for bad, why in (("/nonexistent/src", "no such directory"),
+                         (os.path.join(tmp, "report.sarif"), "is not a directory")):
+            result = lgtest.run([args.lockgraph, "report", "--format", "sarif",
+                                 "--source-root", bad, traces], cwd=tmp)
+            lgtest.check_status(result, 2, f"--source-root {bad}")
+            check(f"--source-root '{bad}'" in result.err and why in result.err,
+                  "the error names the directory and the problem" + result.describe())
 
 
 # ---------------------------------------------------------------- dot, svg
@@ -719,6 +761,7 @@ def case_valgrind(args):
 CASES = {
     "csv": case_csv,
     "sarif": case_sarif,
+    "sarif-source-root": case_sarif_source_root,
     "dot": case_dot,
     "svg": case_svg,
     "svg-no-dot": case_svg_no_dot,
