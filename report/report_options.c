@@ -83,18 +83,28 @@ static int set_fail_on(struct lg_report_options *o, const char *value, size_t le
 	                (int)len, value, where);
 }
 
+/* Is dir, the value of --option, an existing directory? Checked when the
+ * option is parsed, like every file an option names: a typo would only
+ * show as missing symbols or paths, long after `lockgraph run` started. */
+static int check_dir(const char *option, const char *dir)
+{
+	struct stat st;
+	if (!*dir)
+		return lg_error("--%s needs a directory", option);
+	if (stat(dir, &st) != 0)
+		return lg_error("--%s '%s': no such directory", option, dir);
+	if (!S_ISDIR(st.st_mode))
+		return lg_error("--%s '%s' is not a directory", option, dir);
+	return 0;
+}
+
 /* The source root as a canonical absolute path: DWARF names files by the
  * compiler's working directory, which getcwd() gave it with symbolic links
  * resolved, so realpath() makes the two comparable. */
 static int set_source_root(struct lg_report_options *o, const char *dir)
 {
-	struct stat st;
-	if (!*dir)
-		return lg_error("--source-root needs a directory");
-	if (stat(dir, &st) != 0)
-		return lg_error("--source-root '%s': no such directory", dir);
-	if (!S_ISDIR(st.st_mode))
-		return lg_error("--source-root '%s' is not a directory", dir);
+	if (check_dir("source-root", dir) != 0)
+		return -1;
 	char *root = realpath(dir, NULL);
 	if (!root)
 		return lg_error("--source-root '%s': %s", dir, strerror(errno));
@@ -103,17 +113,10 @@ static int set_source_root(struct lg_report_options *o, const char *dir)
 	return 0;
 }
 
-/* Checked now, like the other files options name: a typo would only
- * show as missing symbols, long after `lockgraph run` started. */
 static int add_debug_dir(struct lg_report_options *o, const char *dir)
 {
-	struct stat st;
-	if (!*dir)
-		return lg_error("--debug-dir needs a directory");
-	if (stat(dir, &st) != 0)
-		return lg_error("--debug-dir '%s': no such directory", dir);
-	if (!S_ISDIR(st.st_mode))
-		return lg_error("--debug-dir '%s' is not a directory", dir);
+	if (check_dir("debug-dir", dir) != 0)
+		return -1;
 	const char *slash = strrchr(dir, '/');
 	if (strcmp(slash ? slash + 1 : dir, ".build-id") == 0)
 		return lg_error("--debug-dir '%s': give the directory that holds .build-id", dir);
