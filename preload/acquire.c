@@ -93,10 +93,18 @@ void lg_acquired_slow(struct lg_thread *t, uintptr_t addr, uintptr_t site, uint8
 
 	struct lg_stack *stack = NULL;
 	if (!atomic_load_explicit(&l->first_stack, memory_order_acquire)) {
-		stack = lg_stack_capture();
+		/* A lock created by an init call is named by where it was
+		 * created; where it was first taken only adds a line, so
+		 * that costs no unwind (a program that creates a lock per
+		 * request would pay two per lock). */
+		struct lg_stack *first;
+		if (l->flags & LG_LOCK_INITIALIZED)
+			first = lg_stack_call_site(site);
+		else
+			first = stack = lg_stack_capture();
 		uint32_t none = 0;
 		atomic_store_explicit(&l->first_thread, t->id, memory_order_relaxed);
-		atomic_compare_exchange_strong(&l->first_stack, &none, lg_stack_id(stack));
+		atomic_compare_exchange_strong(&l->first_stack, &none, lg_stack_id(first));
 	}
 
 	unsigned slot = lg_site_slot(site);
