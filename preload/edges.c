@@ -71,9 +71,9 @@ static struct lg_edge *edge_get(uint32_t from, uint32_t to)
 		if (!capped) {
 			capped = true;
 			lg_trace_warn(LG_WARN_CAPACITY,
-			              "more than %d lock-order edges: later ones are not recorded "
+			              "more than %d lock-order edge%s: later ones are not recorded "
 			              "(raise LOCKGRAPH_OPTIONS=max_edges)",
-			              lg_opts.max_edges);
+			              lg_opts.max_edges, lg_opts.max_edges == 1 ? "" : "s");
 		}
 		return NULL;
 	}

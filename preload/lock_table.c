@@ -33,9 +33,9 @@ static struct lg_lock *insert(uintptr_t addr, uint8_t kind, uint32_t init_stack)
 		if (!capped) {
 			capped = true;
 			lg_trace_warn(LG_WARN_CAPACITY,
-			              "more than %d locks: later ones are not tracked (raise "
+			              "more than %d lock%s: later ones are not tracked (raise "
 			              "LOCKGRAPH_OPTIONS=max_locks)",
-			              lg_opts.max_locks);
+			              lg_opts.max_locks, lg_opts.max_locks == 1 ? "" : "s");
 		}
 		return NULL;
 	}

@@ -82,9 +82,9 @@ static struct lg_stack *intern(const uint64_t *pcs, unsigned n, unsigned flags)
 			capped = true;
 			lg_trace_warn(
 			        LG_WARN_CAPACITY,
-			        "more than %d distinct stacks: later ones are not kept (raise "
+			        "more than %d distinct stack%s: later ones are not kept (raise "
 			        "LOCKGRAPH_OPTIONS=max_stacks)",
-			        lg_opts.max_stacks);
+			        lg_opts.max_stacks, lg_opts.max_stacks == 1 ? "" : "s");
 		}
 	} else if (!s && by_id_room(atomic_load(&next_id) + 1)) {
 		s = lg_arena_alloc(sizeof(*s) + n * sizeof(uint64_t));
