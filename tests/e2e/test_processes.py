@@ -59,6 +59,7 @@ Cases:
   caps-locks           LOCKGRAPH_OPTIONS=max_locks=5: the note, output unchanged
   caps-edges           max_edges=3
   caps-stacks          max_stacks=2
+  caps-one             max_locks=1: "more than 1 lock", in the singular
 """
 
 import collections
@@ -1154,6 +1155,12 @@ def case_caps_stacks(args):
          + re.escape("(raise LOCKGRAPH_OPTIONS=max_stacks)"))
 
 
+def case_caps_one(args):
+    caps(args, "max_locks=1",
+         re.escape("ordered_workers (pid PID): more than 1 lock: later ones are not tracked "
+                   "(raise LOCKGRAPH_OPTIONS=max_locks)"))
+
+
 CASES = {
     "prefork-json": case_prefork_json,
     "prefork-text": case_prefork_text,
@@ -1194,6 +1201,7 @@ CASES = {
     "caps-locks": case_caps_locks,
     "caps-edges": case_caps_edges,
     "caps-stacks": case_caps_stacks,
+    "caps-one": case_caps_one,
 }
 
 if __name__ == "__main__":
