@@ -113,8 +113,7 @@ void lg_options_parse(const char *spec)
 	lg_opts.max_stacks = 1000000;
 	nproblems = 0;
 	while (spec && *spec) {
-		const char *end = strchr(spec, ':');
-		size_t len = end ? (size_t)(end - spec) : strlen(spec);
+		size_t len = strcspn(spec, LG_OPTIONS_SEPARATORS);
 		const char *eq = memchr(spec, '=', len);
 		if (len == 0) {
 			/* empty entry ("a=1::b=2"): nothing to do */
@@ -126,8 +125,8 @@ void lg_options_parse(const char *spec)
 			           len - (size_t)(eq - spec) - 1);
 		}
 		spec += len;
-		if (*spec == ':')
-			spec++;
+		if (*spec)
+			spec++; /* the separator */
 	}
 	lg_opts.timing = lg_opts.hold_warn_ms > 0 || lg_opts.profile;
 }

@@ -1,10 +1,15 @@
-/* LOCKGRAPH_OPTIONS: colon-separated key=value pairs, the sanitizers'
- * convention. Every option is in the table in options.c, which is also what
+/* LOCKGRAPH_OPTIONS: key=value pairs separated by ':' or ',', as the
+ * sanitizers take theirs (so a value, such as the out directory, can hold
+ * neither). Every option is in the table in options.c, which is also what
  * docs list. A bad entry is warned about once and the default kept. */
 #ifndef LOCKGRAPH_OPTIONS_H
 #define LOCKGRAPH_OPTIONS_H
 
 #include <limits.h>
+
+/* What separates LOCKGRAPH_OPTIONS entries; the lockgraph command reads
+ * the same variable (its fail_on and classes) with these. */
+#define LG_OPTIONS_SEPARATORS ":,"
 
 struct lg_options {
 	char out[PATH_MAX]; /* directory for trace files */

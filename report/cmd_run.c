@@ -20,6 +20,7 @@
 
 #include "commands.h"
 #include "error.h"
+#include "options.h"
 #include "pipeline.h"
 #include "program_check.h"
 #include "report_options.h"
@@ -247,8 +248,8 @@ static int run_with(struct lg_report_options *o, int argc, char **argv)
 	char dir[PATH_MAX];
 	bool temporary = !out_dir;
 	if (out_dir) {
-		if (strchr(out_dir, ':')) {
-			lg_error("trace directory '%s' must not contain ':'", out_dir);
+		if (strpbrk(out_dir, LG_OPTIONS_SEPARATORS)) {
+			lg_error("trace directory '%s' must not contain ':' or ','", out_dir);
 			return LG_EXIT_USAGE;
 		}
 		if (make_dirs(out_dir) != 0)
@@ -262,9 +263,10 @@ static int run_with(struct lg_report_options *o, int argc, char **argv)
 		if (!tmp || !*tmp)
 			tmp = "/tmp";
 		snprintf(dir, sizeof(dir), "%s/lockgraph-XXXXXX", tmp);
-		if (strchr(tmp, ':') || !mkdtemp(dir)) {
+		bool separator = strpbrk(tmp, LG_OPTIONS_SEPARATORS) != NULL;
+		if (separator || !mkdtemp(dir)) {
 			lg_error("cannot create a temporary directory in '%s': %s", tmp,
-			         strchr(tmp, ':') ? "name contains ':'" : strerror(errno));
+			         separator ? "name contains ':' or ','" : strerror(errno));
 			return LG_EXIT_INTERNAL;
 		}
 	}

@@ -11,6 +11,7 @@
 #include "error.h"
 #include "lock_classes.h"
 #include "lock_profile.h"
+#include "options.h"
 #include "render.h"
 #include "suppressions.h"
 #include "symbolize.h"
@@ -165,14 +166,14 @@ int lg_report_options_init(struct lg_report_options *o, FILE *stream)
 	/* The LOCKGRAPH_OPTIONS entries that are about reporting. */
 	const char *env = getenv("LOCKGRAPH_OPTIONS");
 	for (const char *p = env; p && *p;) {
-		size_t len = strcspn(p, ":");
+		size_t len = strcspn(p, LG_OPTIONS_SEPARATORS);
 		if (len > 8 && strncmp(p, "fail_on=", 8) == 0 &&
 		    set_fail_on(o, p + 8, len - 8, " in LOCKGRAPH_OPTIONS") != 0)
 			return -1;
 		if (len > 8 && strncmp(p, "classes=", 8) == 0 &&
 		    set_classes(o, p + 8, len - 8, " in LOCKGRAPH_OPTIONS") != 0)
 			return -1;
-		p += len + (p[len] == ':');
+		p += len + (p[len] != 0);
 	}
 	return 0;
 }

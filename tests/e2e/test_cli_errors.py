@@ -19,6 +19,8 @@ Cases:
   report-truncated   a real trace with its last bytes cut: still reported, with a warning
   bad-format         `--format xml` for run and for report: 2
   exitcode           `lockgraph run --exitcode N` on a finding: N; a non-number: 2
+  out-separator      `lockgraph run --out` a directory whose name has ':' or ','
+                     (LOCKGRAPH_OPTIONS separators): 2, named, nothing created
 """
 
 import os
@@ -210,6 +212,17 @@ def case_exitcode(args):
         check_not_run(result)
 
 
+def case_out_separator(args):
+    with lgtest.temp_dir() as tmp:
+        for name in ("a:b", "a,b"):
+            result = lgtest.run([args.lockgraph, "run", "--out", name, "--"] + probe(args),
+                                cwd=tmp)
+            expect_error(result, USAGE, [f"trace directory '{name}' must not contain ':' or ','"],
+                         f"--out {name}")
+            check_not_run(result)
+            check(not os.path.exists(os.path.join(tmp, name)), f"--out {name} was created")
+
+
 CASES = {
     "no-args": case_no_args,
     "unknown-option": case_unknown_option,
@@ -224,6 +237,7 @@ CASES = {
     "bad-format": case_bad_format,
     "missing-value": case_missing_value,
     "exitcode": case_exitcode,
+    "out-separator": case_out_separator,
 }
 
 if __name__ == "__main__":

@@ -718,6 +718,10 @@ def case_fail_on_env(args):
         check_verdict(latent, report, "LOCKGRAPH_OPTIONS=fail_on=latent lockgraph report")
         result, report = lgtest.lockgraph_json(args, "report", [], [traces], tmp)
         lgtest.check_status(result, 0, "lockgraph report without fail_on, latent only")
+        # Entries separated by commas, as the sanitizers allow.
+        env = lgtest.clean_env({"LOCKGRAPH_OPTIONS": "verbosity=0,fail_on=latent"})
+        result, report = lgtest.lockgraph_json(args, "report", [], [traces], tmp, env=env)
+        lgtest.check_status(result, FOUND, "LOCKGRAPH_OPTIONS=verbosity=0,fail_on=latent")
 
 
 def case_fail_on_unknown(args):

@@ -60,6 +60,7 @@ Cases:
   caps-edges           max_edges=3
   caps-stacks          max_stacks=2
   caps-one             max_locks=1: "more than 1 lock", in the singular
+  caps-commas          verbosity=0,max_locks=5: entries separated by commas too
 """
 
 import collections
@@ -1161,6 +1162,12 @@ def case_caps_one(args):
                    "(raise LOCKGRAPH_OPTIONS=max_locks)"))
 
 
+def case_caps_commas(args):
+    caps(args, "verbosity=0,max_locks=5",
+         re.escape("ordered_workers (pid PID): more than 5 locks: later ones are not tracked "
+                   "(raise LOCKGRAPH_OPTIONS=max_locks)"))
+
+
 CASES = {
     "prefork-json": case_prefork_json,
     "prefork-text": case_prefork_text,
@@ -1202,6 +1209,7 @@ CASES = {
     "caps-edges": case_caps_edges,
     "caps-stacks": case_caps_stacks,
     "caps-one": case_caps_one,
+    "caps-commas": case_caps_commas,
 }
 
 if __name__ == "__main__":
