@@ -258,6 +258,11 @@ static int run_with(struct lg_report_options *o, int argc, char **argv)
 			lg_error("cannot resolve '%s': %s", out_dir, strerror(errno));
 			return LG_EXIT_USAGE;
 		}
+		/* The whole path goes into LOCKGRAPH_OPTIONS. */
+		if (strpbrk(dir, LG_OPTIONS_SEPARATORS)) {
+			lg_error("trace directory '%s' must not contain ':' or ','", dir);
+			return LG_EXIT_USAGE;
+		}
 	} else {
 		const char *tmp = getenv("TMPDIR");
 		if (!tmp || !*tmp)

@@ -19,8 +19,8 @@ Cases:
   report-truncated   a real trace with its last bytes cut: still reported, with a warning
   bad-format         `--format xml` for run and for report: 2
   exitcode           `lockgraph run --exitcode N` on a finding: N; a non-number: 2
-  out-separator      `lockgraph run --out` a directory whose name has ':' or ','
-                     (LOCKGRAPH_OPTIONS separators): 2, named, nothing created
+  out-separator      `lockgraph run --out` a directory whose path has ':' or ','
+                     (LOCKGRAPH_OPTIONS separators), given or resolved: 2, named
 """
 
 import os
@@ -221,6 +221,14 @@ def case_out_separator(args):
                          f"--out {name}")
             check_not_run(result)
             check(not os.path.exists(os.path.join(tmp, name)), f"--out {name} was created")
+        # A plain name inside a directory whose path has one.
+        parent = os.path.join(tmp, "a,b")
+        os.mkdir(parent)
+        result = lgtest.run([args.lockgraph, "run", "--out", "traces", "--"] + probe(args),
+                            cwd=parent)
+        expect_error(result, USAGE, [f"trace directory '{os.path.realpath(parent)}/traces' "
+                                     "must not contain"], "--out traces under a,b")
+        check_not_run(result)
 
 
 CASES = {
